@@ -1,0 +1,121 @@
+/**
+ * A growable output buffer. Encoders write big-endian values at `pos`; sizes of compound values are
+ * reserved and filled in after their content is written. Growth doubles, so a writer reused across
+ * many encodes settles at the size of the largest one.
+ */
+export class ByteWriter {
+  buf: Buffer;
+  pos = 0;
+
+  constructor(initialSize = 1024) {
+    this.buf = Buffer.allocUnsafe(initialSize);
+  }
+
+  /** Makes room for `n` more bytes. */
+  ensure(n: number): void {
+    const need = this.pos + n;
+    if (need > this.buf.length) this.grow(need);
+  }
+
+  private grow(need: number): void {
+    let size = this.buf.length * 2;
+    while (size < need) size *= 2;
+    const next = Buffer.allocUnsafe(size);
+    this.buf.copy(next, 0, 0, this.pos);
+    this.buf = next;
+  }
+
+  u8(v: number): void {
+    if (this.pos >= this.buf.length) this.grow(this.pos + 1);
+    this.buf[this.pos++] = v;
+  }
+
+  u16(v: number): void {
+    this.ensure(2);
+    const b = this.buf;
+    const p = this.pos;
+    b[p] = v >>> 8;
+    b[p + 1] = v;
+    this.pos = p + 2;
+  }
+
+  u32(v: number): void {
+    this.ensure(4);
+    const b = this.buf;
+    const p = this.pos;
+    b[p] = v >>> 24;
+    b[p + 1] = v >>> 16;
+    b[p + 2] = v >>> 8;
+    b[p + 3] = v;
+    this.pos = p + 4;
+  }
+
+  /** Writes a whole number in -2^63..2^64-1 as 8 bytes (two's complement when negative). */
+  u64(v: number | bigint): void {
+    this.ensure(8);
+    if (typeof v === 'number' && Number.isSafeInteger(v)) {
+      const hi = Math.floor(v / 0x100000000);
+      this.buf.writeInt32BE(hi | 0, this.pos);
+      this.buf.writeUInt32BE(v - hi * 0x100000000, this.pos + 4);
+    } else {
+      this.buf.writeBigUInt64BE(BigInt.asUintN(64, BigInt(v)), this.pos);
+    }
+    this.pos += 8;
+  }
+
+  f32(v: number): void {
+    this.ensure(4);
+    this.buf.writeFloatBE(v, this.pos);
+    this.pos += 4;
+  }
+
+  f64(v: number): void {
+    this.ensure(8);
+    this.buf.writeDoubleBE(v, this.pos);
+    this.pos += 8;
+  }
+
+  bytes(b: Uint8Array): void {
+    this.ensure(b.length);
+    this.buf.set(b, this.pos);
+    this.pos += b.length;
+  }
+
+  /** Writes `s` as UTF-8 and returns the number of bytes written; `maxBytes` must be enough room. */
+  utf8(s: string, maxBytes: number): number {
+    this.ensure(maxBytes);
+    const n = this.buf.write(s, this.pos, 'utf8');
+    this.pos += n;
+    return n;
+  }
+
+  /** Writes an ASCII string (a symbol), one byte a character. */
+  ascii(s: string): void {
+    this.ensure(s.length);
+    const n = this.buf.write(s, this.pos, 'latin1');
+    this.pos += n;
+  }
+
+  /** Sets a reserved 32-bit field. */
+  setU32(at: number, v: number): void {
+    this.buf.writeUInt32BE(v, at);
+  }
+
+  /**
+   * Moves the bytes from `from` to the end `by` bytes further on, to widen a header reserved too narrow
+   * (a list8 that turned out longer than 255 bytes becomes a list32).
+   */
+  shift(from: number, by: number): void {
+    this.ensure(by);
+    this.buf.copyWithin(from + by, from, this.pos);
+    this.pos += by;
+  }
+
+  /** A copy of what was written, and the writer emptied for reuse. */
+  take(): Buffer {
+    const out = Buffer.allocUnsafe(this.pos);
+    this.buf.copy(out, 0, 0, this.pos);
+    this.pos = 0;
+    return out;
+  }
+}

@@ -1,0 +1,697 @@
+/**
+ * The AMQP encoder: JavaScript values to bytes, by the default mapping of `types.ts` or as an explicit
+ * AMQP type. By default it picks the smallest encoding of each value; `widths: 'proton-0.37'` produces
+ * the widths Proton 0.37's `pn_data` produces (list32, map32 and array32 for compound values, the widest
+ * element constructor in arrays), for byte-identical output where that matters.
+ */
+import { EncodeError } from '../errors.js';
+import { ByteWriter } from './byte-writer.js';
+import { Code } from './format-codes.js';
+import {
+  AmqpArray,
+  AmqpSymbol,
+  type AmqpTypeName,
+  Byte,
+  Char,
+  Decimal32,
+  Decimal64,
+  Decimal128,
+  Described,
+  Double,
+  type Encodable,
+  Float,
+  Int,
+  LONG_MAX,
+  LONG_MIN,
+  Short,
+  Timestamp,
+  UByte,
+  UInt,
+  ULong,
+  UShort,
+  Uuid,
+} from './types.js';
+
+/** How the encoder chooses between the encodings of a value. */
+export interface EncodeOptions {
+  /**
+   * `'compact'`: the smallest encoding of every value (list0, list8, map8, array8, the smallest element
+   * constructor that fits every element). `'proton-0.37'`: the widths Proton 0.37 produces.
+   * @default 'compact'
+   */
+  widths?: 'compact' | 'proton-0.37';
+}
+
+const TWO_63 = 2 ** 63;
+const UINT_MAX = 0xffffffff;
+
+/** A plain object, as opposed to a class instance: encoded as a map with string keys. */
+function isPlainObject(v: object): boolean {
+  const proto = Object.getPrototypeOf(v);
+  return proto === Object.prototype || proto === null;
+}
+
+/** The number inside a wrapper of a numeric type, or the number itself. */
+function numeric(v: unknown, type: string): number {
+  if (typeof v === 'number') return v;
+  if (typeof v === 'object' && v !== null && 'value' in v && typeof v.value === 'number') return v.value;
+  throw new EncodeError(`an array of ${type} cannot hold ${describe(v)}`);
+}
+
+function wide(v: unknown, type: string): number | bigint {
+  if (typeof v === 'number' || typeof v === 'bigint') return v;
+  if (v instanceof ULong || v instanceof Timestamp) return v.value;
+  if (v instanceof Date) return v.getTime();
+  if (typeof v === 'object' && v !== null && 'value' in v && typeof v.value === 'number') return v.value;
+  throw new EncodeError(`an array of ${type} cannot hold ${describe(v)}`);
+}
+
+function describe(v: unknown): string {
+  if (v === null) return 'null';
+  if (typeof v === 'object') return `a ${v.constructor?.name ?? 'object'}`;
+  return `${typeof v} ${String(v)}`;
+}
+
+function checkRange(type: string, v: number | bigint, min: number | bigint, max: number | bigint): void {
+  if (typeof v === 'number' && !Number.isInteger(v))
+    throw new EncodeError(`${type} must be an integer, not ${v}`);
+  if (v < min || v > max) throw new EncodeError(`${type} must be from ${min} to ${max}, not ${v}`);
+}
+
+/** Writes AMQP values into a {@link ByteWriter}. */
+export class Encoder {
+  /** True for Proton 0.37's widths. */
+  readonly proton037: boolean;
+
+  constructor(
+    readonly w: ByteWriter = new ByteWriter(),
+    options: EncodeOptions = {},
+  ) {
+    if (options.widths !== undefined && options.widths !== 'compact' && options.widths !== 'proton-0.37') {
+      throw new EncodeError(`unknown widths '${String(options.widths)}': use 'compact' or 'proton-0.37'`);
+    }
+    this.proton037 = options.widths === 'proton-0.37';
+  }
+
+  /** Writes `v` as the AMQP type the default mapping gives it. */
+  value(v: Encodable): void {
+    switch (typeof v) {
+      case 'string':
+        return this.string(v);
+      case 'number':
+        if (Number.isInteger(v) && v >= -TWO_63 && v < TWO_63 && !Object.is(v, -0)) return this.long(v);
+        return this.double(v);
+      case 'boolean':
+        return this.boolean(v);
+      case 'bigint':
+        return this.long(v);
+      case 'undefined':
+        return this.null();
+      case 'object':
+        if (v === null) return this.null();
+        return this.object(v);
+      default:
+        throw new EncodeError(`cannot encode ${describe(v)} as an AMQP value`);
+    }
+  }
+
+  private object(v: object): void {
+    if (Array.isArray(v)) return this.list(v);
+    if (v instanceof Uint8Array) return this.binary(v);
+    switch (v.constructor) {
+      case Map:
+        return this.map(v as Map<Encodable, Encodable>);
+      case Date:
+        return this.timestamp(v as Date);
+      case AmqpSymbol:
+        return this.symbol((v as AmqpSymbol).value);
+      case UByte:
+        return this.ubyte((v as UByte).value);
+      case UShort:
+        return this.ushort((v as UShort).value);
+      case UInt:
+        return this.uint((v as UInt).value);
+      case ULong:
+        return this.ulong((v as ULong).value);
+      case Byte:
+        return this.byte((v as Byte).value);
+      case Short:
+        return this.short((v as Short).value);
+      case Int:
+        return this.int((v as Int).value);
+      case Float:
+        return this.float((v as Float).value);
+      case Double:
+        return this.double((v as Double).value);
+      case Char:
+        return this.char((v as Char).codePoint);
+      case Timestamp:
+        return this.timestamp((v as Timestamp).value);
+      case Uuid:
+        return this.uuid((v as Uuid).bytes);
+      case Decimal32:
+        return this.decimal(Code.decimal32, (v as Decimal32).bytes);
+      case Decimal64:
+        return this.decimal(Code.decimal64, (v as Decimal64).bytes);
+      case Decimal128:
+        return this.decimal(Code.decimal128, (v as Decimal128).bytes);
+      case Described:
+        return this.described((v as Described).descriptor, (v as Described).value);
+      case AmqpArray:
+        return this.array(v as AmqpArray);
+    }
+    if (isPlainObject(v)) return this.objectMap(v as Record<string, Encodable>);
+    throw new EncodeError(`cannot encode ${describe(v)} as an AMQP value`);
+  }
+
+  /** Writes `v` as the AMQP type `type`, taking either the plain form or the wrapper of that type. */
+  as(type: AmqpTypeName, v: Encodable): void {
+    if (v === null || v === undefined) return this.null();
+    switch (type) {
+      case 'null':
+        return this.null();
+      case 'boolean':
+        return this.boolean(v === true || (typeof v === 'object' && Boolean(v.valueOf())));
+      case 'ubyte':
+        return this.ubyte(numeric(v, type));
+      case 'ushort':
+        return this.ushort(numeric(v, type));
+      case 'uint':
+        return this.uint(numeric(v, type));
+      case 'ulong':
+        return this.ulong(wide(v, type));
+      case 'byte':
+        return this.byte(numeric(v, type));
+      case 'short':
+        return this.short(numeric(v, type));
+      case 'int':
+        return this.int(numeric(v, type));
+      case 'long':
+        return this.long(wide(v, type));
+      case 'float':
+        return this.float(numeric(v, type));
+      case 'double':
+        return this.double(numeric(v, type));
+      case 'timestamp':
+        return this.timestamp(v instanceof Date ? v : wide(v, type));
+      case 'char':
+        return this.char(v instanceof Char ? v.codePoint : new Char(v as string).codePoint);
+      case 'string':
+        return this.string(String(v));
+      case 'symbol':
+        return this.symbol(v instanceof AmqpSymbol ? v.value : new AmqpSymbol(v as string).value);
+      case 'uuid':
+        return this.uuid(v instanceof Uuid ? v.bytes : new Uuid(v as Uint8Array | string).bytes);
+      case 'binary':
+        if (!(v instanceof Uint8Array))
+          throw new EncodeError(`binary must be a Uint8Array, not ${describe(v)}`);
+        return this.binary(v);
+      case 'decimal32':
+      case 'decimal64':
+      case 'decimal128':
+        return this.decimal(Code[type], v instanceof Uint8Array ? v : (v as Decimal32).bytes);
+      default:
+        return this.value(v);
+    }
+  }
+
+  null(): void {
+    this.w.u8(Code.null);
+  }
+
+  boolean(v: boolean): void {
+    this.w.u8(v ? Code.true : Code.false);
+  }
+
+  ubyte(v: number): void {
+    checkRange('ubyte', v, 0, 0xff);
+    this.w.u8(Code.ubyte);
+    this.w.u8(v);
+  }
+
+  ushort(v: number): void {
+    checkRange('ushort', v, 0, 0xffff);
+    this.w.u8(Code.ushort);
+    this.w.u16(v);
+  }
+
+  uint(v: number): void {
+    checkRange('uint', v, 0, UINT_MAX);
+    if (v === 0) this.w.u8(Code.uint0);
+    else if (v <= 0xff) {
+      this.w.u8(Code.smalluint);
+      this.w.u8(v);
+    } else {
+      this.w.u8(Code.uint);
+      this.w.u32(v);
+    }
+  }
+
+  ulong(v: number | bigint): void {
+    checkRange('ulong', v, 0, 0xffffffffffffffffn);
+    if (v === 0 || v === 0n) this.w.u8(Code.ulong0);
+    else if (v <= 0xff) {
+      this.w.u8(Code.smallulong);
+      this.w.u8(Number(v));
+    } else {
+      this.w.u8(Code.ulong);
+      this.w.u64(v);
+    }
+  }
+
+  byte(v: number): void {
+    checkRange('byte', v, -0x80, 0x7f);
+    this.w.u8(Code.byte);
+    this.w.u8(v & 0xff);
+  }
+
+  short(v: number): void {
+    checkRange('short', v, -0x8000, 0x7fff);
+    this.w.u8(Code.short);
+    this.w.u16(v & 0xffff);
+  }
+
+  int(v: number): void {
+    checkRange('int', v, -0x80000000, 0x7fffffff);
+    if (v >= -128 && v <= 127) {
+      this.w.u8(Code.smallint);
+      this.w.u8(v & 0xff);
+    } else {
+      this.w.u8(Code.int);
+      this.w.u32(v >>> 0);
+    }
+  }
+
+  long(v: number | bigint): void {
+    if (typeof v === 'number') {
+      if (v >= -128 && v <= 127 && Number.isInteger(v)) {
+        this.w.u8(Code.smalllong);
+        this.w.u8(v & 0xff);
+        return;
+      }
+      checkRange('long', v, -TWO_63, TWO_63 - 1);
+    } else {
+      checkRange('long', v, LONG_MIN, LONG_MAX);
+      if (v >= -128n && v <= 127n) {
+        this.w.u8(Code.smalllong);
+        this.w.u8(Number(v) & 0xff);
+        return;
+      }
+    }
+    this.w.u8(Code.long);
+    this.w.u64(v);
+  }
+
+  float(v: number): void {
+    this.w.u8(Code.float);
+    this.w.f32(v);
+  }
+
+  double(v: number): void {
+    this.w.u8(Code.double);
+    this.w.f64(v);
+  }
+
+  char(codePoint: number): void {
+    this.w.u8(Code.char);
+    this.w.u32(codePoint);
+  }
+
+  timestamp(v: Date | number | bigint): void {
+    const ms = v instanceof Date ? v.getTime() : v;
+    if (typeof ms === 'number' && Number.isNaN(ms))
+      throw new EncodeError('timestamp cannot be an invalid Date');
+    checkRange('timestamp', ms, LONG_MIN, LONG_MAX);
+    this.w.u8(Code.timestamp);
+    this.w.u64(ms);
+  }
+
+  uuid(bytes: Uint8Array): void {
+    this.w.u8(Code.uuid);
+    this.w.bytes(bytes);
+  }
+
+  private decimal(code: number, bytes: Uint8Array): void {
+    const width = code === Code.decimal32 ? 4 : code === Code.decimal64 ? 8 : 16;
+    if (!(bytes instanceof Uint8Array) || bytes.length !== width) {
+      throw new EncodeError(`a decimal${width * 8} must be ${width} bytes`);
+    }
+    this.w.u8(code);
+    this.w.bytes(bytes);
+  }
+
+  binary(v: Uint8Array): void {
+    const w = this.w;
+    if (v.length <= 0xff) {
+      w.u8(Code.vbin8);
+      w.u8(v.length);
+    } else {
+      w.u8(Code.vbin32);
+      w.u32(v.length);
+    }
+    w.bytes(v);
+  }
+
+  string(s: string): void {
+    const w = this.w;
+    // Up to 85 UTF-16 units cannot exceed 255 UTF-8 bytes: reserve a str8 and fill in the length.
+    if (s.length <= 85) {
+      w.u8(Code.str8);
+      const at = w.pos;
+      w.u8(0);
+      // Read w.buf only after the write: utf8() may have grown it into a new buffer.
+      const n = w.utf8(s, s.length * 3);
+      w.buf[at] = n;
+      return;
+    }
+    const n = Buffer.byteLength(s, 'utf8');
+    if (n <= 0xff) {
+      w.u8(Code.str8);
+      w.u8(n);
+    } else {
+      w.u8(Code.str32);
+      w.u32(n);
+    }
+    w.utf8(s, n);
+  }
+
+  /** Writes an ASCII string as a symbol (the caller vouches for ASCII: wrappers check it). */
+  symbol(s: string): void {
+    const w = this.w;
+    if (s.length <= 0xff) {
+      w.u8(Code.sym8);
+      w.u8(s.length);
+    } else {
+      w.u8(Code.sym32);
+      w.u32(s.length);
+    }
+    w.ascii(s);
+  }
+
+  described(descriptor: Encodable, value: Encodable): void {
+    this.w.u8(Code.described);
+    this.value(descriptor);
+    this.value(value);
+  }
+
+  /** Writes the header of a compound value whose size is filled in by {@link endCompound}. */
+  beginCompound(code8: number, code32: number): number {
+    const w = this.w;
+    if (this.proton037) {
+      w.u8(code32);
+      w.ensure(8);
+      w.pos += 8;
+    } else {
+      w.u8(code8);
+      w.ensure(2);
+      w.pos += 2;
+    }
+    return w.pos;
+  }
+
+  /** Fills in the size and count of a compound begun at `start`, widening it when it outgrew 8 bits. */
+  endCompound(start: number, count: number, code32: number): void {
+    const w = this.w;
+    if (this.proton037) {
+      w.setU32(start - 8, w.pos - start + 4);
+      w.setU32(start - 4, count);
+      return;
+    }
+    const size = w.pos - start + 1;
+    if (size <= 0xff && count <= 0xff) {
+      w.buf[start - 2] = size;
+      w.buf[start - 1] = count;
+      return;
+    }
+    w.shift(start, 6);
+    w.buf[start - 3] = code32;
+    w.setU32(start - 2, size + 6 - 3);
+    w.setU32(start + 2, count);
+  }
+
+  list(items: readonly Encodable[]): void {
+    if (items.length === 0) {
+      this.w.u8(Code.list0);
+      return;
+    }
+    const start = this.beginCompound(Code.list8, Code.list32);
+    for (let i = 0; i < items.length; i++) this.value(items[i]);
+    this.endCompound(start, items.length, Code.list32);
+  }
+
+  map(m: ReadonlyMap<Encodable, Encodable>): void {
+    const start = this.beginCompound(Code.map8, Code.map32);
+    for (const [k, v] of m) {
+      this.value(k);
+      this.value(v);
+    }
+    this.endCompound(start, m.size * 2, Code.map32);
+  }
+
+  /** A plain object as a map with string keys. */
+  objectMap(o: Readonly<Record<string, Encodable>>): void {
+    const start = this.beginCompound(Code.map8, Code.map32);
+    const keys = Object.keys(o);
+    for (let i = 0; i < keys.length; i++) {
+      const k = keys[i]!;
+      this.string(k);
+      this.value(o[k]);
+    }
+    this.endCompound(start, keys.length * 2, Code.map32);
+  }
+
+  array(a: AmqpArray): void {
+    const start = this.beginCompound(Code.array8, Code.array32);
+    if (a.descriptor !== undefined) {
+      this.w.u8(Code.described);
+      this.value(a.descriptor);
+    }
+    const code = this.elementCode(a.elementType, a.elements);
+    this.w.u8(code);
+    for (let i = 0; i < a.elements.length; i++) this.element(code, a.elementType, a.elements[i] as Encodable);
+    this.endCompound(start, a.elements.length, Code.array32);
+  }
+
+  /** The one constructor that fits every element of an array of `type`. */
+  private elementCode(type: AmqpTypeName, elements: readonly unknown[]): number {
+    const compact = !this.proton037;
+    switch (type) {
+      case 'null':
+        return Code.null;
+      case 'boolean':
+        return Code.boolean;
+      case 'ubyte':
+      case 'ushort':
+      case 'byte':
+      case 'short':
+      case 'float':
+      case 'double':
+      case 'char':
+      case 'timestamp':
+      case 'uuid':
+      case 'decimal32':
+      case 'decimal64':
+      case 'decimal128':
+        return Code[type];
+      case 'uint':
+        return compact && elements.every((e) => numeric(e, type) <= 0xff) ? Code.smalluint : Code.uint;
+      case 'ulong':
+        return compact && elements.every((e) => wide(e, type) <= 0xff) ? Code.smallulong : Code.ulong;
+      case 'int':
+        return compact && elements.every((e) => fitsSmallLong(numeric(e, type))) ? Code.smallint : Code.int;
+      case 'long':
+        return compact && elements.every((e) => fitsSmallLong(wide(e, type))) ? Code.smalllong : Code.long;
+      case 'binary':
+        return compact && elements.every((e) => e instanceof Uint8Array && e.length <= 0xff)
+          ? Code.vbin8
+          : Code.vbin32;
+      case 'string':
+        return compact && elements.every((e) => Buffer.byteLength(String(e)) <= 0xff)
+          ? Code.str8
+          : Code.str32;
+      case 'symbol':
+        return compact && elements.every((e) => String(e).length <= 0xff) ? Code.sym8 : Code.sym32;
+      // Compound elements always take the 32-bit constructor: one too narrow would mean encoding twice.
+      case 'list':
+        return Code.list32;
+      case 'map':
+        return Code.map32;
+      case 'array':
+        return Code.array32;
+      default:
+        throw new EncodeError(`unknown array element type '${String(type)}'`);
+    }
+  }
+
+  /** Writes one array element's bytes after the shared constructor `code`. */
+  private element(code: number, type: AmqpTypeName, e: Encodable): void {
+    const w = this.w;
+    switch (code) {
+      case Code.null:
+        if (e !== null && e !== undefined)
+          throw new EncodeError(`an array of null cannot hold ${describe(e)}`);
+        return;
+      case Code.boolean:
+        if (typeof e !== 'boolean') throw new EncodeError(`an array of boolean cannot hold ${describe(e)}`);
+        return w.u8(e ? 1 : 0);
+      case Code.ubyte:
+      case Code.smalluint:
+      case Code.smallulong: {
+        const v = type === 'ulong' ? Number(wide(e, type)) : numeric(e, type);
+        checkRange(type, v, 0, 0xff);
+        return w.u8(v);
+      }
+      case Code.byte:
+      case Code.smallint:
+      case Code.smalllong: {
+        const v = type === 'long' ? Number(wide(e, type)) : numeric(e, type);
+        checkRange(type, v, -128, 127);
+        return w.u8(v & 0xff);
+      }
+      case Code.ushort: {
+        const v = numeric(e, type);
+        checkRange(type, v, 0, 0xffff);
+        return w.u16(v);
+      }
+      case Code.short: {
+        const v = numeric(e, type);
+        checkRange(type, v, -0x8000, 0x7fff);
+        return w.u16(v & 0xffff);
+      }
+      case Code.uint: {
+        const v = numeric(e, type);
+        checkRange(type, v, 0, UINT_MAX);
+        return w.u32(v);
+      }
+      case Code.int: {
+        const v = numeric(e, type);
+        checkRange(type, v, -0x80000000, 0x7fffffff);
+        return w.u32(v >>> 0);
+      }
+      case Code.ulong: {
+        const v = wide(e, type);
+        checkRange(type, v, 0, 0xffffffffffffffffn);
+        return w.u64(v);
+      }
+      case Code.long:
+      case Code.timestamp: {
+        const v = wide(e, type);
+        checkRange(type, v, LONG_MIN, LONG_MAX);
+        return w.u64(v);
+      }
+      case Code.float:
+        return w.f32(numeric(e, type));
+      case Code.double:
+        return w.f64(numeric(e, type));
+      case Code.char:
+        return w.u32(e instanceof Char ? e.codePoint : new Char(e as string).codePoint);
+      case Code.uuid:
+        return w.bytes(e instanceof Uuid ? e.bytes : new Uuid(e as Uint8Array).bytes);
+      case Code.decimal32:
+      case Code.decimal64:
+      case Code.decimal128: {
+        const b = e instanceof Uint8Array ? e : (e as Decimal32).bytes;
+        const width = code === Code.decimal32 ? 4 : code === Code.decimal64 ? 8 : 16;
+        if (!(b instanceof Uint8Array) || b.length !== width)
+          throw new EncodeError(`a ${type} must be ${width} bytes`);
+        return w.bytes(b);
+      }
+      case Code.vbin8:
+      case Code.vbin32: {
+        if (!(e instanceof Uint8Array))
+          throw new EncodeError(`an array of binary cannot hold ${describe(e)}`);
+        if (code === Code.vbin8) w.u8(e.length);
+        else w.u32(e.length);
+        return w.bytes(e);
+      }
+      case Code.str8:
+      case Code.str32: {
+        if (typeof e !== 'string') throw new EncodeError(`an array of string cannot hold ${describe(e)}`);
+        const n = Buffer.byteLength(e);
+        if (code === Code.str8) w.u8(n);
+        else w.u32(n);
+        w.utf8(e, n);
+        return;
+      }
+      case Code.sym8:
+      case Code.sym32: {
+        const s = e instanceof AmqpSymbol ? e.value : new AmqpSymbol(e as string).value;
+        if (code === Code.sym8) w.u8(s.length);
+        else w.u32(s.length);
+        return w.ascii(s);
+      }
+      case Code.list32: {
+        if (!Array.isArray(e)) throw new EncodeError(`an array of list cannot hold ${describe(e)}`);
+        const at = this.reserve32();
+        for (const item of e) this.value(item);
+        return this.fill32(at, e.length);
+      }
+      case Code.map32: {
+        const at = this.reserve32();
+        let count: number;
+        if (e instanceof Map) {
+          for (const [k, v] of e) {
+            this.value(k);
+            this.value(v);
+          }
+          count = e.size * 2;
+        } else if (typeof e === 'object' && e !== null && isPlainObject(e)) {
+          const keys = Object.keys(e);
+          for (const k of keys) {
+            this.string(k);
+            this.value((e as Record<string, Encodable>)[k]);
+          }
+          count = keys.length * 2;
+        } else throw new EncodeError(`an array of map cannot hold ${describe(e)}`);
+        return this.fill32(at, count);
+      }
+      case Code.array32: {
+        if (!(e instanceof AmqpArray)) throw new EncodeError(`an array of array cannot hold ${describe(e)}`);
+        const at = this.reserve32();
+        if (e.descriptor !== undefined) {
+          w.u8(Code.described);
+          this.value(e.descriptor);
+        }
+        const inner = this.elementCode(e.elementType, e.elements);
+        w.u8(inner);
+        for (const item of e.elements) this.element(inner, e.elementType, item as Encodable);
+        return this.fill32(at, e.elements.length);
+      }
+    }
+  }
+
+  private reserve32(): number {
+    this.w.ensure(8);
+    this.w.pos += 8;
+    return this.w.pos;
+  }
+
+  private fill32(start: number, count: number): void {
+    this.w.setU32(start - 8, this.w.pos - start + 4);
+    this.w.setU32(start - 4, count);
+  }
+}
+
+function fitsSmallLong(v: number | bigint): boolean {
+  return v >= -128 && v <= 127;
+}
+
+const shared = {
+  compact: new Encoder(new ByteWriter()),
+  proton037: new Encoder(new ByteWriter(), { widths: 'proton-0.37' }),
+};
+
+/** Encodes one value by the default mapping into a new Buffer. */
+export function encode(value: Encodable, options: EncodeOptions = {}): Buffer {
+  const e = options.widths === 'proton-0.37' ? shared.proton037 : shared.compact;
+  if (options.widths !== undefined && options.widths !== 'compact' && options.widths !== 'proton-0.37') {
+    throw new EncodeError(`unknown widths '${String(options.widths)}': use 'compact' or 'proton-0.37'`);
+  }
+  e.w.pos = 0;
+  try {
+    e.value(value);
+    return e.w.take();
+  } finally {
+    e.w.pos = 0;
+  }
+}

@@ -1,0 +1,417 @@
+/**
+ * The JavaScript form of every AMQP 1.0 type.
+ *
+ * The rule, for decoding as for encoding: a value decodes to the most natural JavaScript value that the
+ * default mapping encodes back to the same AMQP type and value. So a long is a `number` (a `bigint` past
+ * 2^53), a double is a `number` (a {@link Double} when it is a whole number, which would otherwise go
+ * back out as a long), a string is a `string`, a timestamp is a `Date`; the types JavaScript has no form
+ * of (ubyte, uint, symbol, decimal...) are small wrapper classes, made with the factory functions below,
+ * named as in Proton Python (`ulong(5)`, `symbol('a')`). Nothing is lost in a round trip.
+ */
+import { EncodeError } from '../errors.js';
+
+/** The names of the AMQP primitive types, as the spec spells them. */
+export type AmqpTypeName =
+  | 'null'
+  | 'boolean'
+  | 'ubyte'
+  | 'ushort'
+  | 'uint'
+  | 'ulong'
+  | 'byte'
+  | 'short'
+  | 'int'
+  | 'long'
+  | 'float'
+  | 'double'
+  | 'decimal32'
+  | 'decimal64'
+  | 'decimal128'
+  | 'char'
+  | 'timestamp'
+  | 'uuid'
+  | 'binary'
+  | 'string'
+  | 'symbol'
+  | 'list'
+  | 'map'
+  | 'array';
+
+/** Any AMQP value in its JavaScript form, as the decoder produces it. */
+export type AmqpValue =
+  | null
+  | boolean
+  | number
+  | bigint
+  | string
+  | Uint8Array
+  | Date
+  | UByte
+  | UShort
+  | UInt
+  | ULong
+  | Byte
+  | Short
+  | Int
+  | Float
+  | Double
+  | Decimal32
+  | Decimal64
+  | Decimal128
+  | Char
+  | Timestamp
+  | Uuid
+  | AmqpSymbol
+  | Described
+  | AmqpArray
+  | AmqpValue[]
+  | Map<AmqpValue, AmqpValue>;
+
+/**
+ * What the encoder accepts: any {@link AmqpValue}, plus `undefined` (null) and plain objects (maps with
+ * string keys), at any depth.
+ */
+export type Encodable =
+  | AmqpValue
+  | undefined
+  | readonly Encodable[]
+  | Map<Encodable, Encodable>
+  | { readonly [key: string]: Encodable };
+
+function checkInteger(type: string, v: number, min: number, max: number): number {
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max) {
+    throw new EncodeError(`${type} must be an integer from ${min} to ${max}, not ${String(v)}`);
+  }
+  return v;
+}
+
+function checkBigInt(type: string, v: number | bigint, min: bigint, max: bigint): bigint {
+  let b: bigint;
+  if (typeof v === 'bigint') b = v;
+  else if (typeof v === 'number' && Number.isInteger(v)) b = BigInt(v);
+  else throw new EncodeError(`${type} must be an integer from ${min} to ${max}, not ${String(v)}`);
+  if (b < min || b > max) throw new EncodeError(`${type} must be an integer from ${min} to ${max}, not ${b}`);
+  return b;
+}
+
+/** The base of the wrappers of small integer types: a number with the AMQP type attached. */
+abstract class SmallInteger {
+  abstract readonly type: AmqpTypeName;
+  constructor(readonly value: number) {}
+  valueOf(): number {
+    return this.value;
+  }
+  toJSON(): number {
+    return this.value;
+  }
+  toString(): string {
+    return String(this.value);
+  }
+}
+
+/** An AMQP ubyte: an integer from 0 to 255. */
+export class UByte extends SmallInteger {
+  readonly type = 'ubyte';
+  constructor(value: number) {
+    super(checkInteger('ubyte', value, 0, 0xff));
+  }
+}
+
+/** An AMQP ushort: an integer from 0 to 65535. */
+export class UShort extends SmallInteger {
+  readonly type = 'ushort';
+  constructor(value: number) {
+    super(checkInteger('ushort', value, 0, 0xffff));
+  }
+}
+
+/** An AMQP uint: an integer from 0 to 2^32-1. */
+export class UInt extends SmallInteger {
+  readonly type = 'uint';
+  constructor(value: number) {
+    super(checkInteger('uint', value, 0, 0xffffffff));
+  }
+}
+
+/** An AMQP byte: an integer from -128 to 127. */
+export class Byte extends SmallInteger {
+  readonly type = 'byte';
+  constructor(value: number) {
+    super(checkInteger('byte', value, -0x80, 0x7f));
+  }
+}
+
+/** An AMQP short: an integer from -32768 to 32767. */
+export class Short extends SmallInteger {
+  readonly type = 'short';
+  constructor(value: number) {
+    super(checkInteger('short', value, -0x8000, 0x7fff));
+  }
+}
+
+/** An AMQP int: an integer from -2^31 to 2^31-1. */
+export class Int extends SmallInteger {
+  readonly type = 'int';
+  constructor(value: number) {
+    super(checkInteger('int', value, -0x80000000, 0x7fffffff));
+  }
+}
+
+const ULONG_MAX = 0xffffffffffffffffn;
+/** The range of an AMQP long, the default for whole numbers and bigints. */
+export const LONG_MIN = -0x8000000000000000n;
+export const LONG_MAX = 0x7fffffffffffffffn;
+
+/** An AMQP ulong: an integer from 0 to 2^64-1, held as a bigint. */
+export class ULong {
+  readonly type = 'ulong';
+  readonly value: bigint;
+  constructor(value: number | bigint) {
+    this.value = checkBigInt('ulong', value, 0n, ULONG_MAX);
+  }
+  valueOf(): bigint {
+    return this.value;
+  }
+  /** The value as a number, exact up to 2^53. */
+  toNumber(): number {
+    return Number(this.value);
+  }
+  toJSON(): number | string {
+    return this.value <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(this.value) : this.value.toString();
+  }
+  toString(): string {
+    return this.value.toString();
+  }
+}
+
+/** An AMQP float (IEEE 754 binary32): the number is rounded to single precision. */
+export class Float {
+  readonly type = 'float';
+  readonly value: number;
+  constructor(value: number) {
+    if (typeof value !== 'number') throw new EncodeError(`float must be a number, not ${String(value)}`);
+    this.value = Math.fround(value);
+  }
+  valueOf(): number {
+    return this.value;
+  }
+  toJSON(): number {
+    return this.value;
+  }
+  toString(): string {
+    return String(this.value);
+  }
+}
+
+/**
+ * An AMQP double given explicitly. A plain `number` that is not a whole number is already a double;
+ * this wrapper keeps a whole number (2.0) a double rather than a long.
+ */
+export class Double {
+  readonly type = 'double';
+  constructor(readonly value: number) {
+    if (typeof value !== 'number') throw new EncodeError(`double must be a number, not ${String(value)}`);
+  }
+  valueOf(): number {
+    return this.value;
+  }
+  toJSON(): number {
+    return this.value;
+  }
+  toString(): string {
+    return String(this.value);
+  }
+}
+
+function checkBytes(type: string, bytes: Uint8Array, length: number): Uint8Array {
+  if (!(bytes instanceof Uint8Array) || bytes.length !== length) {
+    throw new EncodeError(`${type} must be ${length} bytes`);
+  }
+  return bytes;
+}
+
+function hex(bytes: Uint8Array): string {
+  let s = '';
+  for (const b of bytes) s += b.toString(16).padStart(2, '0');
+  return s;
+}
+
+/** The base of the decimal types: the raw IEEE 754 decimal bits, kept exactly (no decimal arithmetic). */
+abstract class DecimalBits {
+  abstract readonly type: 'decimal32' | 'decimal64' | 'decimal128';
+  constructor(readonly bytes: Uint8Array) {}
+  toString(): string {
+    return `${this.type}(0x${hex(this.bytes)})`;
+  }
+}
+
+/** An AMQP decimal32: 4 raw bytes (IEEE 754 decimal32, big-endian). */
+export class Decimal32 extends DecimalBits {
+  readonly type = 'decimal32';
+  constructor(bytes: Uint8Array) {
+    super(checkBytes('decimal32', bytes, 4));
+  }
+}
+
+/** An AMQP decimal64: 8 raw bytes (IEEE 754 decimal64, big-endian). */
+export class Decimal64 extends DecimalBits {
+  readonly type = 'decimal64';
+  constructor(bytes: Uint8Array) {
+    super(checkBytes('decimal64', bytes, 8));
+  }
+}
+
+/** An AMQP decimal128: 16 raw bytes (IEEE 754 decimal128, big-endian). */
+export class Decimal128 extends DecimalBits {
+  readonly type = 'decimal128';
+  constructor(bytes: Uint8Array) {
+    super(checkBytes('decimal128', bytes, 16));
+  }
+}
+
+/** An AMQP char: one Unicode code point (UTF-32 on the wire). */
+export class Char {
+  readonly type = 'char';
+  readonly codePoint: number;
+  constructor(c: string | number) {
+    const cp = typeof c === 'number' ? c : c.codePointAt(0);
+    if (
+      cp === undefined ||
+      !Number.isInteger(cp) ||
+      cp < 0 ||
+      cp > 0x10ffff ||
+      (typeof c === 'string' && String.fromCodePoint(cp) !== c)
+    ) {
+      throw new EncodeError(`char must be one Unicode code point, not ${JSON.stringify(c)}`);
+    }
+    this.codePoint = cp;
+  }
+  toString(): string {
+    return String.fromCodePoint(this.codePoint);
+  }
+  toJSON(): string {
+    return this.toString();
+  }
+}
+
+/**
+ * An AMQP timestamp outside the range of a JavaScript `Date` (milliseconds since the epoch, signed
+ * 64-bit). Timestamps that fit decode to `Date`.
+ */
+export class Timestamp {
+  readonly type = 'timestamp';
+  readonly value: bigint;
+  constructor(ms: number | bigint | Date) {
+    const v = ms instanceof Date ? ms.getTime() : ms;
+    this.value = checkBigInt('timestamp', v, LONG_MIN, LONG_MAX);
+  }
+  toString(): string {
+    return `timestamp(${this.value})`;
+  }
+  toJSON(): string {
+    return this.value.toString();
+  }
+}
+
+const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** An AMQP uuid: 16 bytes, shown in the canonical 8-4-4-4-12 form. */
+export class Uuid {
+  readonly type = 'uuid';
+  readonly bytes: Uint8Array;
+  constructor(value: string | Uint8Array) {
+    if (typeof value === 'string') {
+      if (!UUID_RE.test(value)) throw new EncodeError(`uuid must be of the form 8-4-4-4-12, not '${value}'`);
+      const h = value.replace(/-/g, '');
+      const b = new Uint8Array(16);
+      for (let i = 0; i < 16; i++) b[i] = Number.parseInt(h.slice(i * 2, i * 2 + 2), 16);
+      this.bytes = b;
+    } else {
+      this.bytes = checkBytes('uuid', value, 16);
+    }
+  }
+  toString(): string {
+    const h = hex(this.bytes);
+    return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
+  }
+  toJSON(): string {
+    return this.toString();
+  }
+}
+
+/** An AMQP symbol: an ASCII string from a constrained domain (names, capabilities, keys). */
+export class AmqpSymbol {
+  readonly type = 'symbol';
+  constructor(readonly value: string) {
+    if (typeof value !== 'string') throw new EncodeError(`symbol must be a string, not ${String(value)}`);
+    for (let i = 0; i < value.length; i++) {
+      if (value.charCodeAt(i) > 0x7f) {
+        throw new EncodeError(`symbol must be ASCII: ${JSON.stringify(value)} has a non-ASCII character`);
+      }
+    }
+  }
+  toString(): string {
+    return this.value;
+  }
+  toJSON(): string {
+    return this.value;
+  }
+}
+
+/** A described value: a descriptor (a ulong or symbol, normally) and the value it describes. */
+export class Described {
+  readonly type = 'described';
+  constructor(
+    readonly descriptor: AmqpValue,
+    readonly value: AmqpValue,
+  ) {}
+}
+
+/**
+ * An AMQP array: elements of one type, sharing one constructor. Elements are held in their plain form
+ * (numbers for `int`, strings for `symbol` and `char`, `Uint8Array` for `binary` and the decimals,
+ * `Uuid` or 16 bytes for `uuid`, `Date` or bigint for `timestamp`, nested `AmqpArray` for `array`);
+ * wrappers of the element type are accepted too. A described array has a descriptor, and its elements are
+ * the values it describes.
+ */
+export class AmqpArray {
+  readonly type = 'array';
+  constructor(
+    readonly elementType: AmqpTypeName,
+    readonly elements: readonly AmqpValue[],
+    readonly descriptor?: AmqpValue,
+  ) {}
+}
+
+/** The ubyte `v`, for example `ubyte(7)`. */
+export const ubyte = (v: number): UByte => new UByte(v);
+/** The ushort `v`. */
+export const ushort = (v: number): UShort => new UShort(v);
+/** The uint `v`. */
+export const uint = (v: number): UInt => new UInt(v);
+/** The ulong `v` (a number or a bigint up to 2^64-1). */
+export const ulong = (v: number | bigint): ULong => new ULong(v);
+/** The byte `v`. */
+export const byte = (v: number): Byte => new Byte(v);
+/** The short `v`. */
+export const short = (v: number): Short => new Short(v);
+/** The int `v` (Proton Python's `int32`). */
+export const int32 = (v: number): Int => new Int(v);
+/** The float `v` (Proton Python's `float32`), rounded to single precision. */
+export const float32 = (v: number): Float => new Float(v);
+/** The double `v`, kept a double even when it is a whole number. */
+export const double = (v: number): Double => new Double(v);
+/** The char `c`: one code point, given as a string or a number. */
+export const char = (c: string | number): Char => new Char(c);
+/** The symbol `s` (ASCII only). */
+export const symbol = (s: string): AmqpSymbol => new AmqpSymbol(s);
+/** The timestamp `ms` milliseconds since the epoch. */
+export const timestamp = (ms: number | bigint | Date): Timestamp => new Timestamp(ms);
+/** The uuid of a canonical string or 16 bytes. */
+export const uuid = (v: string | Uint8Array): Uuid => new Uuid(v);
+/** The decimal32 of 4 raw bytes. */
+export const decimal32 = (bytes: Uint8Array): Decimal32 => new Decimal32(bytes);
+/** The decimal64 of 8 raw bytes. */
+export const decimal64 = (bytes: Uint8Array): Decimal64 => new Decimal64(bytes);
+/** The decimal128 of 16 raw bytes. */
+export const decimal128 = (bytes: Uint8Array): Decimal128 => new Decimal128(bytes);

@@ -1,0 +1,69 @@
+/**
+ * The error family of proton-ts. Every error carries the AMQP condition it stands for, so a caller can
+ * match on `condition` whichever layer raised it. This file imports nothing: every layer may use it.
+ */
+
+/** Options shared by every {@link ProtonError}. */
+export interface ProtonErrorOptions {
+  /** The AMQP error condition, for example `amqp:decode-error`. */
+  condition?: string;
+  /** Extra information, as the `info` map of an AMQP `error`. */
+  info?: unknown;
+  /** The error that led to this one. */
+  cause?: unknown;
+}
+
+/** The base of every error proton-ts throws. */
+export class ProtonError extends Error {
+  /** The AMQP error condition (a symbol such as `amqp:decode-error`). */
+  readonly condition: string;
+  /** The AMQP `info` map, when there is one. */
+  readonly info: unknown;
+
+  constructor(message: string, options: ProtonErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = 'ProtonError';
+    this.condition = options.condition ?? 'amqp:internal-error';
+    this.info = options.info;
+  }
+
+  /** The AMQP error description: the message. */
+  get description(): string {
+    return this.message;
+  }
+}
+
+/**
+ * Bytes that are not valid AMQP: truncated input, an unknown format code, a size that overruns the
+ * buffer, invalid UTF-8, nesting past the limit, a composite missing a mandatory field.
+ */
+export class DecodeError extends ProtonError {
+  /** The byte offset in the input where decoding failed. */
+  readonly offset: number;
+
+  constructor(message: string, offset: number, options: ProtonErrorOptions = {}) {
+    super(`${message} (at byte ${offset})`, { condition: 'amqp:decode-error', ...options });
+    this.name = 'DecodeError';
+    this.offset = offset;
+  }
+}
+
+/** A value that cannot be encoded as the AMQP type asked for (a negative ulong, a 300 ubyte...). */
+export class EncodeError extends ProtonError {
+  constructor(message: string, options: ProtonErrorOptions = {}) {
+    super(message, { condition: 'amqp:invalid-field', ...options });
+    this.name = 'EncodeError';
+  }
+}
+
+/** A wrong option or argument: the message names it. */
+export class InvalidOptionError extends ProtonError {
+  /** The name of the offending option. */
+  readonly option: string;
+
+  constructor(option: string, message: string) {
+    super(`invalid option '${option}': ${message}`, { condition: 'amqp:invalid-field' });
+    this.name = 'InvalidOptionError';
+    this.option = option;
+  }
+}

@@ -1,0 +1,4 @@
+/** proton-ts: the Apache Qpid Proton messaging API for Node.js. This is the public API, and all of it. */
+export * from './codec/index.js';
+export * from './errors.js';
+export * from './message/index.js';

@@ -1,0 +1,321 @@
+/**
+ * A message to bytes and back: the sections of the AMQP bare and annotated message, in order, with
+ * Proton's encoding rules (fields at their defaults not sent, priority 4 and zero times as null, the
+ * group sequence only with a group id, integer ids as ulong). Decoding accepts every width, and keeps
+ * data bodies as views of the input.
+ */
+import { ByteWriter } from '../codec/byte-writer.js';
+import {
+  compositeSpec,
+  readFields,
+  symbolKeysToStrings,
+  writeFields,
+  writeSymbolKeyedMap,
+} from '../codec/composites.js';
+import { type DecodeOptions, type Decoder, decodeWith } from '../codec/decoder.js';
+import { type EncodeOptions, Encoder } from '../codec/encoder.js';
+import { Code } from '../codec/format-codes.js';
+import type { CompositeSpec } from '../codec/spec.js';
+import { type AmqpValue, type Encodable, ULong, Uuid } from '../codec/types.js';
+import { DecodeError, EncodeError } from '../errors.js';
+import { type ApplicationProperties, BodySections, Message, type MessageId } from './message.js';
+
+/** The descriptor codes of the message sections. */
+export const Section = {
+  header: 0x70,
+  deliveryAnnotations: 0x71,
+  messageAnnotations: 0x72,
+  properties: 0x73,
+  applicationProperties: 0x74,
+  data: 0x75,
+  amqpSequence: 0x76,
+  amqpValue: 0x77,
+  footer: 0x78,
+} as const;
+
+const HEADER = compositeSpec('header') as CompositeSpec;
+const PROPERTIES = compositeSpec('properties') as CompositeSpec;
+
+function sectionStart(e: Encoder, code: number): void {
+  e.w.u8(Code.described);
+  e.w.u8(Code.smallulong);
+  e.w.u8(code);
+}
+
+/** An id as it goes on the wire: a number is a ulong. */
+function wireId(id: MessageId | undefined, field: string): Encodable {
+  if (id === undefined || id === null) return null;
+  if (typeof id === 'number' || typeof id === 'bigint') {
+    if (id < 0) throw new EncodeError(`message ${field} must not be negative: ${id}`);
+    return new ULong(id);
+  }
+  if (typeof id === 'string' || id instanceof Uint8Array || id instanceof Uuid || id instanceof ULong)
+    return id;
+  throw new EncodeError(`message ${field} must be a number, bigint, string, Uuid or Uint8Array`);
+}
+
+/** An id as the application sees it: a ulong becomes a number (a bigint past 2^53). */
+function appId(v: unknown): MessageId | undefined {
+  if (v === undefined || v === null) return undefined;
+  if (v instanceof ULong) return v.value <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(v.value) : v.value;
+  if (typeof v === 'string' || v instanceof Uint8Array || v instanceof Uuid) return v;
+  return v as MessageId;
+}
+
+/** Writes `m`'s sections into `e`. */
+export function writeMessage(e: Encoder, m: Message): void {
+  const keepEmpty = e.proton037;
+  if (
+    m.durable ||
+    m.priority !== Message.DEFAULT_PRIORITY ||
+    m.ttl !== 0 ||
+    m.firstAcquirer ||
+    m.deliveryCount !== 0 ||
+    keepEmpty
+  ) {
+    writeFields(e, HEADER, {
+      durable: m.durable || null,
+      priority: m.priority === Message.DEFAULT_PRIORITY ? null : m.priority,
+      ttl: m.ttl || null,
+      firstAcquirer: m.firstAcquirer || null,
+      deliveryCount: m.deliveryCount || null,
+    });
+  }
+  if (m.instructions !== undefined) {
+    sectionStart(e, Section.deliveryAnnotations);
+    writeSymbolKeyedMap(e, m.instructions);
+  }
+  if (m.annotations !== undefined) {
+    sectionStart(e, Section.messageAnnotations);
+    writeSymbolKeyedMap(e, m.annotations);
+  }
+  const hasProperties =
+    m.id !== undefined ||
+    m.userId !== undefined ||
+    m.address !== undefined ||
+    m.subject !== undefined ||
+    m.replyTo !== undefined ||
+    m.correlationId !== undefined ||
+    m.contentType !== undefined ||
+    m.contentEncoding !== undefined ||
+    (m.expiryTime !== 0 && m.expiryTime !== 0n) ||
+    (m.creationTime !== 0 && m.creationTime !== 0n) ||
+    m.groupId !== undefined ||
+    m.replyToGroupId !== undefined;
+  if (hasProperties || keepEmpty) {
+    writeFields(e, PROPERTIES, {
+      messageId: wireId(m.id, 'id'),
+      userId: m.userId,
+      to: m.address,
+      subject: m.subject,
+      replyTo: m.replyTo,
+      correlationId: wireId(m.correlationId, 'correlationId'),
+      contentType: m.contentType,
+      contentEncoding: m.contentEncoding,
+      absoluteExpiryTime: m.expiryTime || null,
+      creationTime: m.creationTime || null,
+      groupId: m.groupId,
+      groupSequence: m.groupId === undefined ? null : m.groupSequence,
+      replyToGroupId: m.replyToGroupId,
+    });
+  }
+  if (m.properties !== undefined) writeApplicationProperties(e, m.properties);
+  writeBody(e, m);
+  if (m.footer !== undefined) {
+    sectionStart(e, Section.footer);
+    writeSymbolKeyedMap(e, m.footer);
+  }
+}
+
+function writeApplicationProperties(e: Encoder, props: ApplicationProperties): void {
+  sectionStart(e, Section.applicationProperties);
+  const start = e.beginCompound(Code.map8, Code.map32);
+  let count = 0;
+  const entries = props instanceof Map ? (props as Map<unknown, Encodable>).entries() : Object.entries(props);
+  for (const [k, v] of entries) {
+    if (typeof k !== 'string') {
+      throw new EncodeError(`application property key is not a string: ${String(k)} (${typeof k})`);
+    }
+    e.string(k);
+    e.value(v);
+    count += 2;
+  }
+  e.endCompound(start, count, Code.map32);
+}
+
+function writeBody(e: Encoder, m: Message): void {
+  const body = m.body;
+  const sections = body instanceof BodySections ? body.sections : [body];
+  switch (m.bodyKind) {
+    case 'value':
+      if (body instanceof BodySections)
+        throw new EncodeError('a value body is one section: BodySections needs data or sequence');
+      // Proton 0.37 sends no body section for no body; an AMQP message should have one, so we send null.
+      if ((body === undefined || body === null) && e.proton037) return;
+      sectionStart(e, Section.amqpValue);
+      e.value(body);
+      return;
+    case 'data':
+      for (const s of sections) {
+        if (!(s instanceof Uint8Array))
+          throw new EncodeError('a data body must be a Uint8Array (or BodySections of them)');
+        sectionStart(e, Section.data);
+        e.binary(s);
+      }
+      return;
+    case 'sequence':
+      for (const s of sections) {
+        if (!Array.isArray(s))
+          throw new EncodeError('a sequence body must be an array (or BodySections of arrays)');
+        sectionStart(e, Section.amqpSequence);
+        e.list(s);
+      }
+      return;
+    default:
+      throw new EncodeError(`unknown bodyKind '${String(m.bodyKind)}': use 'value', 'data' or 'sequence'`);
+  }
+}
+
+const shared = {
+  compact: new Encoder(new ByteWriter()),
+  proton037: new Encoder(new ByteWriter(), { widths: 'proton-0.37' }),
+};
+
+/** Encodes a message into a new Buffer. */
+export function encodeMessage(m: Message, options: EncodeOptions = {}): Buffer {
+  const e = options.widths === 'proton-0.37' ? shared.proton037 : shared.compact;
+  e.w.pos = 0;
+  try {
+    writeMessage(e, m);
+    return e.w.take();
+  } finally {
+    e.w.pos = 0;
+  }
+}
+
+/** Reads the section code of a described section; the constructor 0x00 is at `at`. */
+function sectionCode(d: Decoder, at: number): number {
+  const code = d.u8('section');
+  if (code !== Code.described) throw new DecodeError('a message section must be a described type', at);
+  const dc = d.u8('section descriptor');
+  if (dc === Code.smallulong) return d.u8('section descriptor');
+  if (dc === Code.ulong) {
+    const v = d.u64();
+    return v >= 0x70n && v <= 0x78n ? Number(v) : -1;
+  }
+  if (dc === Code.sym8 || dc === Code.sym32) {
+    const name = d.ascii(dc === Code.sym8 ? d.u8('section descriptor') : d.u32('section descriptor'));
+    return SECTION_BY_SYMBOL.get(name) ?? -1;
+  }
+  return -1;
+}
+
+/** The sections' descriptor symbols, from the spec table, for peers that send symbolic descriptors. */
+const SECTION_BY_SYMBOL = new Map<string, number>(
+  Object.values(Section).map((code) => [(compositeSpec(code) as CompositeSpec).symbol, code]),
+);
+
+function readMap(d: Decoder, what: string): Map<AmqpValue, AmqpValue> {
+  const at = d.pos;
+  const v = d.value();
+  if (!(v instanceof Map)) throw new DecodeError(`${what} must be a map`, at);
+  return v;
+}
+
+/** Reads a message from `bytes` (all of them). */
+export function decodeMessage(bytes: Uint8Array, options: DecodeOptions = {}): Message {
+  return decodeWith(bytes, options, readMessage);
+}
+
+/** Reads a message's sections, to the end of the decoder's bytes. */
+export function readMessage(d: Decoder): Message {
+  const m = new Message();
+  let last = 0;
+  const bodySections: Encodable[] = [];
+  while (d.pos < d.end) {
+    const at = d.pos;
+    const code = sectionCode(d, at);
+    if (code < 0x70 || code > 0x78) throw new DecodeError('unknown message section', at);
+    const isBody = code >= Section.data && code <= Section.amqpValue;
+    if (code < last || (code === last && !isBody)) throw new DecodeError('message sections out of order', at);
+    if (
+      isBody &&
+      last >= Section.data &&
+      last <= Section.amqpValue &&
+      (code !== last || code === Section.amqpValue)
+    ) {
+      throw new DecodeError('a message body mixes section kinds or has two amqp-value sections', at);
+    }
+    last = code;
+    switch (code) {
+      case Section.header: {
+        const h = readFields(d, HEADER) as Record<string, unknown>;
+        m.durable = (h.durable as boolean | undefined) ?? false;
+        m.priority = (h.priority as number | undefined) ?? Message.DEFAULT_PRIORITY;
+        m.ttl = (h.ttl as number | undefined) ?? 0;
+        m.firstAcquirer = (h.firstAcquirer as boolean | undefined) ?? false;
+        m.deliveryCount = (h.deliveryCount as number | undefined) ?? 0;
+        break;
+      }
+      case Section.deliveryAnnotations:
+        m.instructions = symbolKeysToStrings(readMap(d, 'delivery-annotations'));
+        break;
+      case Section.messageAnnotations:
+        m.annotations = symbolKeysToStrings(readMap(d, 'message-annotations'));
+        break;
+      case Section.properties: {
+        const p = readFields(d, PROPERTIES) as Record<string, unknown>;
+        m.id = appId(p.messageId);
+        m.userId = p.userId as Uint8Array | undefined;
+        m.address = p.to as string | undefined;
+        m.subject = p.subject as string | undefined;
+        m.replyTo = p.replyTo as string | undefined;
+        m.correlationId = appId(p.correlationId);
+        m.contentType = p.contentType as string | undefined;
+        m.contentEncoding = p.contentEncoding as string | undefined;
+        m.expiryTime = (p.absoluteExpiryTime as number | bigint | undefined) ?? 0;
+        m.creationTime = (p.creationTime as number | bigint | undefined) ?? 0;
+        m.groupId = p.groupId as string | undefined;
+        m.groupSequence = (p.groupSequence as number | undefined) ?? 0;
+        m.replyToGroupId = p.replyToGroupId as string | undefined;
+        break;
+      }
+      case Section.applicationProperties: {
+        const map = readMap(d, 'application-properties');
+        const props: ApplicationProperties = Object.create(null);
+        for (const [k, v] of map) {
+          if (typeof k !== 'string') {
+            throw new DecodeError(`application property key is not a string: ${String(k)}`, at);
+          }
+          props[k] = v;
+        }
+        m.properties = props;
+        break;
+      }
+      case Section.data: {
+        const v = d.value();
+        if (!(v instanceof Uint8Array)) throw new DecodeError('a data section must hold binary', at);
+        m.bodyKind = 'data';
+        bodySections.push(v);
+        break;
+      }
+      case Section.amqpSequence: {
+        const v = d.value();
+        if (!Array.isArray(v)) throw new DecodeError('an amqp-sequence section must hold a list', at);
+        m.bodyKind = 'sequence';
+        bodySections.push(v);
+        break;
+      }
+      case Section.amqpValue:
+        m.bodyKind = 'value';
+        m.body = d.value();
+        break;
+      case Section.footer:
+        m.footer = symbolKeysToStrings(readMap(d, 'footer'));
+        break;
+    }
+  }
+  if (bodySections.length === 1) m.body = bodySections[0];
+  else if (bodySections.length > 1) m.body = new BodySections(bodySections);
+  return m;
+}

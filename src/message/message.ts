@@ -1,0 +1,256 @@
+/**
+ * `Message`: an AMQP message with every field of Proton's, its header, delivery and message annotations,
+ * properties, application properties, body and footer.
+ */
+import type { DecodeOptions } from '../codec/decoder.js';
+import type { EncodeOptions } from '../codec/encoder.js';
+import { pythonFloat, pythonRepr } from '../codec/python-repr.js';
+import type { AmqpValue, Encodable, ULong, Uuid } from '../codec/types.js';
+import { InvalidOptionError } from '../errors.js';
+import { decodeMessage, encodeMessage } from './message-codec.js';
+
+/** A message-id or correlation-id: a number or bigint (sent as ulong), a string, a uuid or binary. */
+export type MessageId = number | bigint | ULong | string | Uuid | Uint8Array;
+
+/**
+ * An annotations map (delivery annotations, message annotations, footer). Keys are symbols on the wire:
+ * a string key is a symbol; a `ULong` key stays a ulong.
+ */
+export type Annotations = Map<AmqpValue, AmqpValue>;
+
+/** Application properties: string keys to simple values. */
+export type ApplicationProperties = Record<string, AmqpValue>;
+
+/**
+ * How the body is carried: `'value'` is one amqp-value section holding any value; `'data'` is binary in
+ * data sections; `'sequence'` is a list in amqp-sequence sections. (Proton Python's `inferred` is true for
+ * data and sequence.)
+ */
+export type BodyKind = 'value' | 'data' | 'sequence';
+
+/**
+ * A body of several sections: for a `'data'` message each section is a `Uint8Array`, for a
+ * `'sequence'` message each is a list. A body of one section is just the section's content.
+ */
+export class BodySections {
+  constructor(readonly sections: readonly Encodable[]) {}
+}
+
+/** The fields a `Message` can be constructed with. */
+export interface MessageInit {
+  durable?: boolean;
+  priority?: number;
+  ttl?: number;
+  firstAcquirer?: boolean;
+  deliveryCount?: number;
+  id?: MessageId;
+  userId?: Uint8Array;
+  address?: string;
+  subject?: string;
+  replyTo?: string;
+  correlationId?: MessageId;
+  contentType?: string;
+  contentEncoding?: string;
+  expiryTime?: number;
+  creationTime?: number;
+  groupId?: string;
+  groupSequence?: number;
+  replyToGroupId?: string;
+  instructions?: Annotations | Readonly<Record<string, Encodable>>;
+  annotations?: Annotations | Readonly<Record<string, Encodable>>;
+  properties?: Readonly<Record<string, Encodable>> | ReadonlyMap<string, Encodable>;
+  body?: Encodable | BodySections;
+  bodyKind?: BodyKind;
+  footer?: Annotations | Readonly<Record<string, Encodable>>;
+}
+
+const FIELDS = new Set<string>([
+  'durable',
+  'priority',
+  'ttl',
+  'firstAcquirer',
+  'deliveryCount',
+  'id',
+  'userId',
+  'address',
+  'subject',
+  'replyTo',
+  'correlationId',
+  'contentType',
+  'contentEncoding',
+  'expiryTime',
+  'creationTime',
+  'groupId',
+  'groupSequence',
+  'replyToGroupId',
+  'instructions',
+  'annotations',
+  'properties',
+  'body',
+  'bodyKind',
+  'footer',
+]);
+
+/** An annotations map from a plain object (its keys as symbols) or a Map. */
+export function toAnnotations(v: Annotations | Readonly<Record<string, Encodable>>): Annotations {
+  return v instanceof Map ? v : new Map(Object.entries(v) as [string, AmqpValue][]);
+}
+
+/** Application properties from a Map or an object, into an object with no prototype. */
+export function toProperties(
+  v: Readonly<Record<string, Encodable>> | ReadonlyMap<string, Encodable>,
+): ApplicationProperties {
+  const out: ApplicationProperties = Object.create(null);
+  const entries = v instanceof Map ? v.entries() : Object.entries(v);
+  for (const [k, x] of entries) out[k] = x as AmqpValue;
+  return out;
+}
+
+/** An AMQP message. Fields left at their defaults are not sent. */
+export class Message {
+  /** The default priority (4), which is not sent. */
+  static readonly DEFAULT_PRIORITY = 4;
+
+  // header
+  /** Header `durable`: the message must survive a broker restart. */
+  durable = false;
+  /** Header `priority`, 0 to 255. @default 4 */
+  priority = 4;
+  /** Header `ttl`: time to live in milliseconds; 0 for none. (Proton Python gives seconds.) @default 0 */
+  ttl = 0;
+  /** Header `first-acquirer`. */
+  firstAcquirer = false;
+  /** Header `delivery-count`: earlier unsuccessful delivery attempts. */
+  deliveryCount = 0;
+
+  // properties
+  /** Properties `message-id`. A number is sent as a ulong. */
+  id: MessageId | undefined = undefined;
+  /** Properties `user-id`. */
+  userId: Uint8Array | undefined = undefined;
+  /** Properties `to`: the address the message is for. */
+  address: string | undefined = undefined;
+  /** Properties `subject`. */
+  subject: string | undefined = undefined;
+  /** Properties `reply-to`. */
+  replyTo: string | undefined = undefined;
+  /** Properties `correlation-id`. A number is sent as a ulong. */
+  correlationId: MessageId | undefined = undefined;
+  /** Properties `content-type` (a symbol on the wire). */
+  contentType: string | undefined = undefined;
+  /** Properties `content-encoding` (a symbol on the wire). */
+  contentEncoding: string | undefined = undefined;
+  /** Properties `absolute-expiry-time`, in milliseconds since the epoch; 0 for none. (Python: seconds.) */
+  expiryTime: number | bigint = 0;
+  /** Properties `creation-time`, in milliseconds since the epoch; 0 for none. (Python: seconds.) */
+  creationTime: number | bigint = 0;
+  /** Properties `group-id`. */
+  groupId: string | undefined = undefined;
+  /** Properties `group-sequence`: sent only with a group id. */
+  groupSequence = 0;
+  /** Properties `reply-to-group-id`. */
+  replyToGroupId: string | undefined = undefined;
+
+  /** Delivery annotations (Proton's `instructions`). */
+  instructions: Annotations | undefined = undefined;
+  /** Message annotations. */
+  annotations: Annotations | undefined = undefined;
+  /** Application properties: string keys only. */
+  properties: ApplicationProperties | undefined = undefined;
+  /** The body: any value for `'value'`, binary for `'data'`, a list for `'sequence'`, or {@link BodySections}. */
+  body: Encodable | BodySections = undefined;
+  /** How the body is carried. @default 'value' */
+  bodyKind: BodyKind = 'value';
+  /** The footer. */
+  footer: Annotations | undefined = undefined;
+
+  constructor(init?: MessageInit) {
+    if (init === undefined) return;
+    for (const key of Object.keys(init)) {
+      if (!FIELDS.has(key)) throw new InvalidOptionError(key, 'Message has no such field');
+    }
+    const { instructions, annotations, properties, footer, ...plain } = init;
+    Object.assign(this, plain);
+    if (instructions !== undefined) this.instructions = toAnnotations(instructions);
+    if (annotations !== undefined) this.annotations = toAnnotations(annotations);
+    if (footer !== undefined) this.footer = toAnnotations(footer);
+    if (properties !== undefined) this.properties = toProperties(properties);
+  }
+
+  /** The message as AMQP bytes: its sections, fields at their defaults left out. */
+  encode(options?: EncodeOptions): Buffer {
+    return encodeMessage(this, options);
+  }
+
+  /** Sets every field from the AMQP bytes of a message, as Proton's `Message.decode` does. */
+  decode(bytes: Uint8Array, options?: DecodeOptions): this {
+    Object.assign(this, decodeMessage(bytes, options));
+    return this;
+  }
+
+  /** A new message from the AMQP bytes of one. */
+  static decode(bytes: Uint8Array, options?: DecodeOptions): Message {
+    return decodeMessage(bytes, options);
+  }
+
+  /** Resets every field to its default. */
+  clear(): void {
+    Object.assign(this, new Message());
+  }
+
+  /** Prints as Proton Python's `Message.__repr__` does: the fields that are set, Python-style. */
+  toString(): string {
+    const parts: string[] = [];
+    const add = (name: string, v: unknown, repr: (x: never) => string = pythonRepr) => {
+      if (truthy(v)) parts.push(`${name}=${repr(v as never)}`);
+    };
+    add('inferred', this.bodyKind !== 'value');
+    add('address', this.address);
+    add('reply_to', this.replyTo);
+    add('durable', this.durable);
+    add('ttl', this.ttl, (ms: number) => pythonFloat(ms / 1000));
+    add('priority', this.priority);
+    add('first_acquirer', this.firstAcquirer);
+    add('delivery_count', this.deliveryCount);
+    add('id', idForRepr(this.id));
+    add('correlation_id', idForRepr(this.correlationId));
+    add('user_id', this.userId);
+    add('group_id', this.groupId);
+    add('group_sequence', this.groupSequence);
+    add('reply_to_group_id', this.replyToGroupId);
+    add('instructions', this.instructions, annotationsRepr);
+    add('annotations', this.annotations, annotationsRepr);
+    add('properties', this.properties);
+    const body = this.body instanceof BodySections ? this.body.sections : this.body;
+    add('body', body);
+    return `Message(${parts.join(', ')})`;
+  }
+}
+
+/** Proton Python gives a ulong id back as a plain int. */
+function idForRepr(id: MessageId | undefined): unknown {
+  return typeof id === 'object' && id !== null && 'type' in id && id.type === 'ulong' ? id.value : id;
+}
+
+function annotationsRepr(m: Annotations): string {
+  const items = [...m].map(
+    ([k, v]) => `${typeof k === 'string' ? `symbol(${pythonRepr(k)})` : pythonRepr(k)}: ${pythonRepr(v)}`,
+  );
+  return `AnnotationDict({${items.join(', ')}})`;
+}
+
+/** Python's truth value of what a field holds. */
+function truthy(v: unknown): boolean {
+  if (v === undefined || v === null || v === false || v === 0 || v === 0n || v === '') return false;
+  if (typeof v === 'number') return true;
+  if (v instanceof Uint8Array || Array.isArray(v)) return v.length > 0;
+  if (v instanceof Map) return v.size > 0;
+  if (typeof v === 'object' && 'valueOf' in v) {
+    const x = (v as { valueOf(): unknown }).valueOf();
+    if (x !== v) return truthy(x);
+  }
+  if (typeof v === 'object' && Object.getPrototypeOf(v) === null) return Object.keys(v).length > 0;
+  if (typeof v === 'object' && Object.getPrototypeOf(v) === Object.prototype)
+    return Object.keys(v).length > 0;
+  return true;
+}
