@@ -1,4 +1,15 @@
 /**
+ * Node's Buffer has per-encoding methods that skip the encoding-name dispatch of `write` and
+ * `toString`; they are not in @types/node, so they are named here.
+ */
+export interface NodeBuffer extends Buffer {
+  utf8Write(s: string, offset: number): number;
+  latin1Write(s: string, offset: number): number;
+  utf8Slice(start: number, end: number): string;
+  latin1Slice(start: number, end: number): string;
+}
+
+/**
  * A growable output buffer. Encoders write big-endian values at `pos`; sizes of compound values are
  * reserved and filled in after their content is written. Growth doubles, so a writer reused across
  * many encodes settles at the size of the largest one.
@@ -84,16 +95,39 @@ export class ByteWriter {
   /** Writes `s` as UTF-8 and returns the number of bytes written; `maxBytes` must be enough room. */
   utf8(s: string, maxBytes: number): number {
     this.ensure(maxBytes);
-    const n = this.buf.write(s, this.pos, 'utf8');
-    this.pos += n;
+    const b = this.buf;
+    const p = this.pos;
+    const len = s.length;
+    // Short ASCII strings (names, keys, addresses) are copied here, cheaper than a call into C++.
+    if (len < 48) {
+      let i = 0;
+      for (; i < len; i++) {
+        const c = s.charCodeAt(i);
+        if (c > 0x7f) break;
+        b[p + i] = c;
+      }
+      if (i === len) {
+        this.pos = p + len;
+        return len;
+      }
+    }
+    const n = (b as NodeBuffer).utf8Write(s, p);
+    this.pos = p + n;
     return n;
   }
 
   /** Writes an ASCII string (a symbol), one byte a character. */
   ascii(s: string): void {
-    this.ensure(s.length);
-    const n = this.buf.write(s, this.pos, 'latin1');
-    this.pos += n;
+    const len = s.length;
+    this.ensure(len);
+    const b = this.buf;
+    const p = this.pos;
+    if (len < 48) {
+      for (let i = 0; i < len; i++) b[p + i] = s.charCodeAt(i);
+    } else {
+      (b as NodeBuffer).latin1Write(s, p);
+    }
+    this.pos = p + len;
   }
 
   /** Sets a reserved 32-bit field. */

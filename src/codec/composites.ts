@@ -6,9 +6,10 @@
  * reader's to apply). Trailing absent fields are omitted on encode.
  */
 import { DecodeError, EncodeError } from '../errors.js';
+import { ByteWriter } from './byte-writer.js';
 import { COMPOSITE_CLASSES } from './composite-types.js';
-import type { Decoder } from './decoder.js';
-import type { Encoder } from './encoder.js';
+import { type DecodeOptions, type Decoder, decodeWith } from './decoder.js';
+import { type EncodeOptions, Encoder } from './encoder.js';
 import { Code, TYPE_OF_CODE } from './format-codes.js';
 import { COMPOSITES, type CompositeSpec, type FieldSpec } from './spec.js';
 import {
@@ -341,4 +342,23 @@ export function writeSymbolKeyedMap(
     count += 2;
   }
   e.endCompound(start, count, Code.map32);
+}
+
+/** Encodes a composite object (an `Open`, an `Accepted`, a `Source`...) into a new Buffer. */
+export function encodeComposite(obj: object, options: EncodeOptions = {}): Buffer {
+  const e = new Encoder(new ByteWriter(256), options);
+  writeComposite(e, obj);
+  return e.w.take();
+}
+
+/**
+ * Decodes one value where described values of the spec's composite types become objects of their
+ * classes; other described values stay {@link Described}.
+ */
+export function decodeComposite(bytes: Uint8Array, options: DecodeOptions = {}): unknown {
+  return decodeWith(bytes, options, (d) => {
+    const v = readValue(d);
+    if (d.pos !== d.end) throw new DecodeError(`${d.end - d.pos} bytes after the value`, d.pos);
+    return v;
+  });
 }

@@ -6,6 +6,7 @@
  */
 import { isUtf8 } from 'node:buffer';
 import { DecodeError } from '../errors.js';
+import type { NodeBuffer } from './byte-writer.js';
 import { Code, TYPE_OF_CODE } from './format-codes.js';
 import {
   AmqpArray,
@@ -38,7 +39,7 @@ export interface DecodeOptions {
 
 const TWO_63 = 2 ** 63;
 const MAX_DATE_MS = 8.64e15;
-/** Array elements of zero width (null, true...) take no bytes, so their count needs its own bound. */
+/** Array elements of zero width (null, true...) take no bytes, so their count needs its own bound: per decode. */
 const MAX_ZERO_WIDTH_ELEMENTS = 65536;
 
 function asBuffer(bytes: Uint8Array): Buffer {
@@ -59,6 +60,8 @@ export class Decoder {
   end: number;
   depth = 0;
   readonly maxDepth: number;
+  /** Array elements of zero width this decoder may still produce (nested arrays share the bound). */
+  zeroWidthBudget = MAX_ZERO_WIDTH_ELEMENTS;
 
   constructor(bytes: Uint8Array, options: DecodeOptions = {}, start = 0, end?: number) {
     this.buf = asBuffer(bytes);
@@ -145,9 +148,13 @@ export class Decoder {
         break;
       }
     }
-    if (!ascii && !isUtf8(b.subarray(start, end))) throw new DecodeError('string is not valid UTF-8', start);
+    if (ascii) {
+      this.pos = end;
+      return (b as NodeBuffer).latin1Slice(start, end);
+    }
+    if (!isUtf8(b.subarray(start, end))) throw new DecodeError('string is not valid UTF-8', start);
     this.pos = end;
-    return b.toString(ascii ? 'latin1' : 'utf8', start, end);
+    return (b as NodeBuffer).utf8Slice(start, end);
   }
 
   ascii(n: number): string {
@@ -158,7 +165,7 @@ export class Decoder {
       if (b[i]! > 0x7f) throw new DecodeError('symbol is not ASCII', i);
     }
     this.pos = start + n;
-    return b.toString('latin1', start, start + n);
+    return (b as NodeBuffer).latin1Slice(start, start + n);
   }
 
   /** Enters a nested value, failing past the depth limit. */
@@ -359,9 +366,10 @@ export class Decoder {
       throw new DecodeError(`unknown array element code ${hex(elementCode)}`, this.pos - 1);
     const width = elementWidth(elementCode);
     const room = this.end - this.pos;
-    if (width === 0 ? count > MAX_ZERO_WIDTH_ELEMENTS : count > room / width) {
+    if (width === 0 ? count > this.zeroWidthBudget : count > room / width) {
       throw new DecodeError(`array claims ${count} ${type} elements in ${room} bytes`, at);
     }
+    if (width === 0) this.zeroWidthBudget -= count;
     const elements: AmqpValue[] = new Array(count);
     for (let i = 0; i < count; i++) elements[i] = this.element(elementCode);
     this.leave(outerEnd, 'array');

@@ -18,7 +18,7 @@ import { Code } from '../codec/format-codes.js';
 import type { CompositeSpec } from '../codec/spec.js';
 import { type AmqpValue, type Encodable, ULong, Uuid } from '../codec/types.js';
 import { DecodeError, EncodeError } from '../errors.js';
-import { type ApplicationProperties, BodySections, Message, type MessageId } from './message.js';
+import { type ApplicationProperties, BodySections, Message, type MessageId, setProperty } from './message.js';
 
 /** The descriptor codes of the message sections. */
 export const Section = {
@@ -131,16 +131,45 @@ function writeApplicationProperties(e: Encoder, props: ApplicationProperties): v
   sectionStart(e, Section.applicationProperties);
   const start = e.beginCompound(Code.map8, Code.map32);
   let count = 0;
-  const entries = props instanceof Map ? (props as Map<unknown, Encodable>).entries() : Object.entries(props);
-  for (const [k, v] of entries) {
-    if (typeof k !== 'string') {
-      throw new EncodeError(`application property key is not a string: ${String(k)} (${typeof k})`);
+  if (props instanceof Map) {
+    for (const [k, v] of props as Map<unknown, Encodable>) {
+      if (typeof k !== 'string') {
+        throw new EncodeError(`application property key is not a string: ${String(k)} (${typeof k})`);
+      }
+      e.string(k);
+      e.value(v);
+      count += 2;
     }
-    e.string(k);
-    e.value(v);
-    count += 2;
+  } else {
+    for (const k in props) {
+      e.string(k);
+      e.value(props[k]);
+      count += 2;
+    }
   }
   e.endCompound(start, count, Code.map32);
+}
+
+/** Reads the application-properties map straight into an object. */
+function readApplicationProperties(d: Decoder): ApplicationProperties {
+  const at = d.pos;
+  const code = d.u8('application-properties');
+  if (code !== Code.map8 && code !== Code.map32)
+    throw new DecodeError('application-properties must be a map', at);
+  d.enter(at);
+  const { count, outerEnd } = d.compound(code, 'application-properties');
+  if (count % 2 !== 0) throw new DecodeError(`map has an odd number of elements (${count})`, at);
+  const props: ApplicationProperties = {};
+  for (let i = 0; i < count; i += 2) {
+    const kat = d.pos;
+    const kc = d.u8('application property key');
+    if (kc !== Code.str8 && kc !== Code.str32) {
+      throw new DecodeError('application property key is not a string', kat);
+    }
+    setProperty(props, d.utf8(kc === Code.str8 ? d.u8('string') : d.u32('string')), d.value());
+  }
+  d.leave(outerEnd, 'application-properties');
+  return props;
 }
 
 function writeBody(e: Encoder, m: Message): void {
@@ -280,18 +309,9 @@ export function readMessage(d: Decoder): Message {
         m.replyToGroupId = p.replyToGroupId as string | undefined;
         break;
       }
-      case Section.applicationProperties: {
-        const map = readMap(d, 'application-properties');
-        const props: ApplicationProperties = Object.create(null);
-        for (const [k, v] of map) {
-          if (typeof k !== 'string') {
-            throw new DecodeError(`application property key is not a string: ${String(k)}`, at);
-          }
-          props[k] = v;
-        }
-        m.properties = props;
+      case Section.applicationProperties:
+        m.properties = readApplicationProperties(d);
         break;
-      }
       case Section.data: {
         const v = d.value();
         if (!(v instanceof Uint8Array)) throw new DecodeError('a data section must hold binary', at);

@@ -96,13 +96,24 @@ export function toAnnotations(v: Annotations | Readonly<Record<string, Encodable
   return v instanceof Map ? v : new Map(Object.entries(v) as [string, AmqpValue][]);
 }
 
-/** Application properties from a Map or an object, into an object with no prototype. */
+/**
+ * Sets a property as an own data property. A plain assignment of the key `__proto__` would replace the
+ * object's prototype instead; here it is just a key. (Objects with a null prototype would avoid that too,
+ * but V8 keeps them as slow dictionaries, and properties are decoded for every message.)
+ */
+export function setProperty(obj: ApplicationProperties, key: string, value: AmqpValue): void {
+  if (key === '__proto__')
+    Object.defineProperty(obj, key, { value, writable: true, enumerable: true, configurable: true });
+  else obj[key] = value;
+}
+
+/** Application properties from a Map or an object, into a new object. */
 export function toProperties(
   v: Readonly<Record<string, Encodable>> | ReadonlyMap<string, Encodable>,
 ): ApplicationProperties {
-  const out: ApplicationProperties = Object.create(null);
+  const out: ApplicationProperties = {};
   const entries = v instanceof Map ? v.entries() : Object.entries(v);
-  for (const [k, x] of entries) out[k] = x as AmqpValue;
+  for (const [k, x] of entries) setProperty(out, k, x as AmqpValue);
   return out;
 }
 

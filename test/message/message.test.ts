@@ -240,12 +240,15 @@ describe('Message round trips', () => {
     assert.deepEqual([...(back.footer ?? [])], [['sig', 'x']]);
   });
 
-  it('application properties have no prototype, so __proto__ is just a key', () => {
+  it('a property named __proto__ is just a key', () => {
     const b = bytes('005374 c1 0f 02 a1 09 5f5f70726f746f5f5f a1 01 78 005377 40');
     const m = Message.decode(b);
-    assert.equal(Object.getPrototypeOf(m.properties), null);
+    assert.equal(Object.getPrototypeOf(m.properties), Object.prototype);
+    assert.ok(Object.hasOwn(m.properties ?? {}, '__proto__'));
     assert.deepEqual(Object.entries(m.properties ?? {}), [['__proto__', 'x']]);
     assert.equal(Object.getPrototypeOf({}), Object.prototype);
+    const again = Message.decode(new Message({ properties: m.properties }).encode());
+    assert.deepEqual(Object.entries(again.properties ?? {}), [['__proto__', 'x']]);
   });
 });
 

@@ -1,0 +1,28 @@
+/**
+ * CODEC: encode and decode of a typical message with proton-ts (bench contract: codec [--seconds S]).
+ * Prints {"encoded_bytes":B,"encode_ops_per_s":E,"decode_ops_per_s":D}.
+ */
+import { Message } from '../src/index.js';
+import { opsPerSecond, secondsArg, TYPICAL, used } from './codec-loop.js';
+
+const seconds = secondsArg();
+const m = new Message({ ...TYPICAL, properties: { ...TYPICAL.properties } });
+const bytes = m.encode();
+const check = Message.decode(bytes);
+if (check.body !== TYPICAL.body || check.properties?.['k-long'] !== 1700000000000) {
+  throw new Error('round trip mismatch');
+}
+const enc = () => m.encode().length;
+const dec = () => (Message.decode(bytes).body as string).length;
+opsPerSecond(enc, Math.min(0.5, seconds / 4));
+opsPerSecond(dec, Math.min(0.5, seconds / 4));
+const encodeOps = opsPerSecond(enc, seconds);
+const decodeOps = opsPerSecond(dec, seconds);
+process.stdout.write(
+  `${JSON.stringify({
+    encoded_bytes: bytes.length,
+    encode_ops_per_s: Math.round(encodeOps),
+    decode_ops_per_s: Math.round(decodeOps),
+    sink: used(),
+  })}\n`,
+);
