@@ -90,8 +90,8 @@ function readDescriptor(d: Decoder): CompositeSpec | AmqpValue {
     case Code.sym8:
     case Code.sym32: {
       const n = code === Code.sym8 ? d.u8('descriptor') : d.u32('descriptor');
-      const s = d.ascii(n);
-      return BY_SYMBOL.get(s) ?? new AmqpSymbol(s);
+      const s = d.symbol(n);
+      return BY_SYMBOL.get(s) ?? AmqpSymbol.fromWire(s);
     }
     default:
       return d.body(code);
@@ -336,7 +336,7 @@ export function writeSymbolKeyedMap(
   let count = 0;
   const entries = m instanceof Map ? m.entries() : Object.entries(m);
   for (const [k, v] of entries) {
-    if (typeof k === 'string') e.symbol(new AmqpSymbol(k).value);
+    if (typeof k === 'string') e.symbol(k);
     else e.value(k as Encodable);
     writeAny(e, v);
     count += 2;

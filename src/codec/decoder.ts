@@ -157,15 +157,25 @@ export class Decoder {
     return (b as NodeBuffer).utf8Slice(start, end);
   }
 
-  ascii(n: number): string {
+  /**
+   * The text of a symbol. AMQP symbols are ASCII, but some peers (Proton among them) write UTF-8 into
+   * them: that is taken as it comes, so that such a message is not lost; bytes that are not UTF-8 at all
+   * are an error.
+   */
+  symbol(n: number): string {
     this.need(n, 'symbol');
     const b = this.buf;
     const start = this.pos;
-    for (let i = start; i < start + n; i++) {
-      if (b[i]! > 0x7f) throw new DecodeError('symbol is not ASCII', i);
+    const end = start + n;
+    for (let i = start; i < end; i++) {
+      if (b[i]! > 0x7f) {
+        if (!isUtf8(b.subarray(start, end))) throw new DecodeError('symbol is neither ASCII nor UTF-8', i);
+        this.pos = end;
+        return (b as NodeBuffer).utf8Slice(start, end);
+      }
     }
-    this.pos = start + n;
-    return (b as NodeBuffer).latin1Slice(start, start + n);
+    this.pos = end;
+    return (b as NodeBuffer).latin1Slice(start, end);
   }
 
   /** Enters a nested value, failing past the depth limit. */
@@ -295,7 +305,7 @@ export class Decoder {
         return this.utf8(this.size(code, 'string'));
       case Code.sym8:
       case Code.sym32:
-        return new AmqpSymbol(this.ascii(this.size(code, 'symbol')));
+        return AmqpSymbol.fromWire(this.symbol(this.size(code, 'symbol')));
       case Code.list0:
         return [];
       case Code.list8:
@@ -423,7 +433,7 @@ export class Decoder {
         return this.slice(16, 'decimal128');
       case Code.sym8:
       case Code.sym32:
-        return this.ascii(this.size(code, 'symbol'));
+        return this.symbol(this.size(code, 'symbol'));
       case Code.uint0:
       case Code.ulong0:
         return 0;

@@ -199,7 +199,9 @@ export class Encoder {
       case 'string':
         return this.string(String(v));
       case 'symbol':
-        return this.symbol(v instanceof AmqpSymbol ? v.value : new AmqpSymbol(v as string).value);
+        if (typeof v !== 'string' && !(v instanceof AmqpSymbol))
+          throw new EncodeError(`symbol must be a string, not ${describe(v)}`);
+        return this.symbol(typeof v === 'string' ? v : v.value);
       case 'uuid':
         return this.uuid(v instanceof Uuid ? v.bytes : new Uuid(v as Uint8Array | string).bytes);
       case 'binary':
@@ -375,17 +377,22 @@ export class Encoder {
     w.utf8(s, n);
   }
 
-  /** Writes an ASCII string as a symbol (the caller vouches for ASCII: wrappers check it). */
+  /**
+   * Writes a string as a symbol. Symbols made here are ASCII (the `AmqpSymbol` constructor checks);
+   * one received with UTF-8 in it goes back out as it came.
+   */
   symbol(s: string): void {
     const w = this.w;
-    if (s.length <= 0xff) {
+    const n = symbolLength(s);
+    if (n <= 0xff) {
       w.u8(Code.sym8);
-      w.u8(s.length);
+      w.u8(n);
     } else {
       w.u8(Code.sym32);
-      w.u32(s.length);
+      w.u32(n);
     }
-    w.ascii(s);
+    if (n === s.length) w.ascii(s);
+    else w.utf8(s, n);
   }
 
   described(descriptor: Encodable, value: Encodable): void {
@@ -510,7 +517,7 @@ export class Encoder {
           ? Code.str8
           : Code.str32;
       case 'symbol':
-        return compact && elements.every((e) => String(e).length <= 0xff) ? Code.sym8 : Code.sym32;
+        return compact && elements.every((e) => symbolLength(String(e)) <= 0xff) ? Code.sym8 : Code.sym32;
       // Compound elements always take the 32-bit constructor: one too narrow would mean encoding twice.
       case 'list':
         return Code.list32;
@@ -615,10 +622,16 @@ export class Encoder {
       }
       case Code.sym8:
       case Code.sym32: {
-        const s = e instanceof AmqpSymbol ? e.value : new AmqpSymbol(e as string).value;
-        if (code === Code.sym8) w.u8(s.length);
-        else w.u32(s.length);
-        return w.ascii(s);
+        if (typeof e !== 'string' && !(e instanceof AmqpSymbol)) {
+          throw new EncodeError(`an array of symbol cannot hold ${describe(e)}`);
+        }
+        const s = typeof e === 'string' ? e : e.value;
+        const n = symbolLength(s);
+        if (code === Code.sym8) w.u8(n);
+        else w.u32(n);
+        if (n === s.length) return w.ascii(s);
+        w.utf8(s, n);
+        return;
       }
       case Code.list32: {
         if (!Array.isArray(e)) throw new EncodeError(`an array of list cannot hold ${describe(e)}`);
@@ -670,6 +683,14 @@ export class Encoder {
     this.w.setU32(start - 8, this.w.pos - start + 4);
     this.w.setU32(start - 4, count);
   }
+}
+
+/** The byte length of a symbol's text: its length when ASCII, as it nearly always is. */
+function symbolLength(s: string): number {
+  for (let i = 0; i < s.length; i++) {
+    if (s.charCodeAt(i) > 0x7f) return Buffer.byteLength(s, 'utf8');
+  }
+  return s.length;
 }
 
 function fitsSmallLong(v: number | bigint): boolean {

@@ -350,6 +350,16 @@ export class AmqpSymbol {
       }
     }
   }
+  /**
+   * A symbol as a peer sent it, unchecked: peers do put UTF-8 into symbols, and what was received is
+   * kept as it came (and sent on the same way).
+   */
+  static fromWire(value: string): AmqpSymbol {
+    const s: AmqpSymbol = Object.create(AmqpSymbol.prototype);
+    (s as { type: string }).type = 'symbol';
+    (s as { value: string }).value = value;
+    return s;
+  }
   toString(): string {
     return this.value;
   }

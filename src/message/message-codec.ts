@@ -101,6 +101,7 @@ export function writeMessage(e: Encoder, m: Message): void {
     (m.expiryTime !== 0 && m.expiryTime !== 0n) ||
     (m.creationTime !== 0 && m.creationTime !== 0n) ||
     m.groupId !== undefined ||
+    m.groupSequence !== 0 ||
     m.replyToGroupId !== undefined;
   if (hasProperties || keepEmpty) {
     writeFields(e, PROPERTIES, {
@@ -115,7 +116,8 @@ export function writeMessage(e: Encoder, m: Message): void {
       absoluteExpiryTime: m.expiryTime || null,
       creationTime: m.creationTime || null,
       groupId: m.groupId,
-      groupSequence: m.groupId === undefined ? null : m.groupSequence,
+      // As Proton does: sent with a group id (even when 0), and whenever it is not 0.
+      groupSequence: m.groupId === undefined && m.groupSequence === 0 ? null : m.groupSequence,
       replyToGroupId: m.replyToGroupId,
     });
   }
@@ -233,7 +235,7 @@ function sectionCode(d: Decoder, at: number): number {
     return v >= 0x70n && v <= 0x78n ? Number(v) : -1;
   }
   if (dc === Code.sym8 || dc === Code.sym32) {
-    const name = d.ascii(dc === Code.sym8 ? d.u8('section descriptor') : d.u32('section descriptor'));
+    const name = d.symbol(dc === Code.sym8 ? d.u8('section descriptor') : d.u32('section descriptor'));
     return SECTION_BY_SYMBOL.get(name) ?? -1;
   }
   return -1;

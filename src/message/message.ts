@@ -51,8 +51,8 @@ export interface MessageInit {
   correlationId?: MessageId;
   contentType?: string;
   contentEncoding?: string;
-  expiryTime?: number;
-  creationTime?: number;
+  expiryTime?: number | bigint;
+  creationTime?: number | bigint;
   groupId?: string;
   groupSequence?: number;
   replyToGroupId?: string;
@@ -157,7 +157,7 @@ export class Message {
   creationTime: number | bigint = 0;
   /** Properties `group-id`. */
   groupId: string | undefined = undefined;
-  /** Properties `group-sequence`: sent only with a group id. */
+  /** Properties `group-sequence`: sent with a group id, or when not 0. */
   groupSequence = 0;
   /** Properties `reply-to-group-id`. */
   replyToGroupId: string | undefined = undefined;
@@ -232,7 +232,13 @@ export class Message {
     add('instructions', this.instructions, annotationsRepr);
     add('annotations', this.annotations, annotationsRepr);
     add('properties', this.properties);
-    const body = this.body instanceof BodySections ? this.body.sections : this.body;
+    // Proton keeps one section of several; a body of one section prints as that section.
+    const body =
+      this.body instanceof BodySections
+        ? this.body.sections.length === 1
+          ? this.body.sections[0]
+          : this.body.sections
+        : this.body;
     add('body', body);
     return `Message(${parts.join(', ')})`;
   }

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import fc from 'fast-check';
 import {
   AmqpSymbol,
   type AmqpValue,
@@ -282,5 +283,54 @@ describe('Message errors', () => {
   it('names the missing mandatory field', () => {
     // A properties list is all optional; a header is too: so check a truncated section instead.
     assert.throws(() => Message.decode(bytes('005373c00301')), DecodeError);
+  });
+});
+
+describe('Message decoding of hostile bytes (fuzz)', () => {
+  const seeds = [
+    new Message({
+      id: 1,
+      properties: { colour: 'green' },
+      body: 'green 1',
+      annotations: { 'x-opt': 1 },
+    }).encode(),
+    new Message({ bodyKind: 'data', body: new BodySections([Buffer.from('a'), Buffer.from('bc')]) }).encode(),
+    new Message({ durable: true, ttl: 5, groupId: 'g', footer: { f: [1, 2] } }).encode({
+      widths: 'proton-0.37',
+    }),
+  ];
+
+  it('mutated messages decode or fail with a DecodeError, never anything else', () => {
+    fc.assert(
+      fc.property(
+        fc.constantFrom(...seeds),
+        fc.array(fc.tuple(fc.nat(), fc.integer({ min: 0, max: 255 })), { minLength: 1, maxLength: 6 }),
+        fc.option(fc.nat(), { nil: undefined }),
+        (seed, changes, cut) => {
+          const b = Buffer.from(seed);
+          for (const [at, v] of changes) b[at % b.length] = v;
+          const input = cut === undefined ? b : b.subarray(0, cut % (b.length + 1));
+          try {
+            Message.decode(input);
+          } catch (e) {
+            if (!(e instanceof DecodeError)) throw e;
+          }
+        },
+      ),
+      { numRuns: 3000 },
+    );
+  });
+
+  it('random bytes decode or fail with a DecodeError', () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 512 }), (b) => {
+        try {
+          Message.decode(b);
+        } catch (e) {
+          if (!(e instanceof DecodeError)) throw e;
+        }
+      }),
+      { numRuns: 2000 },
+    );
   });
 });
