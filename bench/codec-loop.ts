@@ -44,3 +44,23 @@ export const TYPICAL = {
   },
   body: 'x'.repeat(100),
 } as const;
+
+/**
+ * Warms up, then measures `encode` and `decode` for `seconds` each, and prints the contract's JSON line:
+ * {"encoded_bytes":B,"encode_ops_per_s":E,"decode_ops_per_s":D}.
+ */
+export function measureCodec(encodedBytes: number, encode: () => number, decode: () => number): void {
+  const seconds = secondsArg();
+  opsPerSecond(encode, Math.min(0.5, seconds / 4));
+  opsPerSecond(decode, Math.min(0.5, seconds / 4));
+  const encodeOps = opsPerSecond(encode, seconds);
+  const decodeOps = opsPerSecond(decode, seconds);
+  process.stdout.write(
+    `${JSON.stringify({
+      encoded_bytes: encodedBytes,
+      encode_ops_per_s: Math.round(encodeOps),
+      decode_ops_per_s: Math.round(decodeOps),
+      sink: used(),
+    })}\n`,
+  );
+}

@@ -3,9 +3,8 @@
  * Prints {"encoded_bytes":B,"encode_ops_per_s":E,"decode_ops_per_s":D}.
  */
 import { Message } from '../src/index.js';
-import { opsPerSecond, secondsArg, TYPICAL, used } from './codec-loop.js';
+import { measureCodec, TYPICAL } from './codec-loop.js';
 
-const seconds = secondsArg();
 const m = new Message({ ...TYPICAL, properties: { ...TYPICAL.properties } });
 const bytes = m.encode();
 const check = Message.decode(bytes);
@@ -14,15 +13,4 @@ if (check.body !== TYPICAL.body || check.properties?.['k-long'] !== 170000000000
 }
 const enc = () => m.encode().length;
 const dec = () => (Message.decode(bytes).body as string).length;
-opsPerSecond(enc, Math.min(0.5, seconds / 4));
-opsPerSecond(dec, Math.min(0.5, seconds / 4));
-const encodeOps = opsPerSecond(enc, seconds);
-const decodeOps = opsPerSecond(dec, seconds);
-process.stdout.write(
-  `${JSON.stringify({
-    encoded_bytes: bytes.length,
-    encode_ops_per_s: Math.round(encodeOps),
-    decode_ops_per_s: Math.round(decodeOps),
-    sink: used(),
-  })}\n`,
-);
+measureCodec(bytes.length, enc, dec);

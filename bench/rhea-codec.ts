@@ -3,7 +3,7 @@
  * measured side by side in one sitting. Prints the same JSON line.
  */
 import { createRequire } from 'node:module';
-import { opsPerSecond, secondsArg, TYPICAL, used } from './codec-loop.js';
+import { measureCodec, TYPICAL } from './codec-loop.js';
 
 interface RheaMessage {
   body: unknown;
@@ -14,7 +14,6 @@ const rhea = require('rhea') as {
   message: { encode(m: object): Buffer; decode(b: Buffer): RheaMessage };
 };
 
-const seconds = secondsArg();
 const m = {
   message_id: TYPICAL.id,
   to: TYPICAL.address,
@@ -32,15 +31,4 @@ if (check.body !== TYPICAL.body || check.application_properties['k-long'] !== 17
 }
 const enc = () => rhea.message.encode(m).length;
 const dec = () => (rhea.message.decode(bytes).body as string).length;
-opsPerSecond(enc, Math.min(0.5, seconds / 4));
-opsPerSecond(dec, Math.min(0.5, seconds / 4));
-const encodeOps = opsPerSecond(enc, seconds);
-const decodeOps = opsPerSecond(dec, seconds);
-process.stdout.write(
-  `${JSON.stringify({
-    encoded_bytes: bytes.length,
-    encode_ops_per_s: Math.round(encodeOps),
-    decode_ops_per_s: Math.round(decodeOps),
-    sink: used(),
-  })}\n`,
-);
+measureCodec(bytes.length, enc, dec);

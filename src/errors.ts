@@ -67,3 +67,19 @@ export class InvalidOptionError extends ProtonError {
     this.option = option;
   }
 }
+
+/**
+ * A SASL exchange that failed: the peer refused our credentials, or we refused the peer's (a SCRAM server
+ * signature that does not match, a challenge that is not well formed). `code` is the SASL outcome code:
+ * 1 auth, 2 sys, 3 sys-perm, 4 sys-temp.
+ */
+export class SASLError extends ProtonError {
+  /** The SASL outcome code (AMQP 1.0 section 5.3.3.6): 1 auth, 2 sys, 3 sys-perm, 4 sys-temp. */
+  readonly code: number;
+
+  constructor(message: string, code = 1, options: ProtonErrorOptions = {}) {
+    super(message, { condition: 'amqp:unauthorized-access', ...options });
+    this.name = 'SASLError';
+    this.code = code;
+  }
+}

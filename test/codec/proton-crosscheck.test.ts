@@ -8,28 +8,29 @@
  *     to the values we meant.
  */
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { test } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import {
   AmqpArray,
   type AmqpValue,
   Described,
   decode,
   type Encodable,
-  type EncodeOptions,
   encode,
   int32,
   symbol,
   ulong,
   uuid,
 } from '../../src/codec/index.js';
+import {
+  brief,
+  decodeInProton,
+  encodeInEveryWidth,
+  hexOf,
+  mismatch,
+  requireProton,
+  runProtonScript,
+} from '../support/proton-python.js';
 import { fromTypedJson, type TypedJson, toTypedJson } from '../support/typed-json.js';
-
-const PYTHON = '/usr/bin/python3';
-// dist/test/codec/ -> the repository root.
-const VALUES_PY = fileURLToPath(new URL('../../../test/fixtures/proton/values.py', import.meta.url));
-const WIDTHS: NonNullable<EncodeOptions['widths']>[] = ['compact', 'proton-0.37'];
 
 interface ProtonEncoded {
   name: string;
@@ -44,26 +45,6 @@ interface ProtonDecoded {
   typed?: TypedJson;
   error?: string;
 }
-
-function protonAvailable(): boolean {
-  const r = spawnSync(PYTHON, ['-c', 'import proton'], { timeout: 5000, stdio: 'ignore' });
-  return r.status === 0;
-}
-
-function runValuesPy(mode: 'encode' | 'decode', input?: string): unknown {
-  const r = spawnSync(PYTHON, [VALUES_PY, mode], {
-    input,
-    encoding: 'utf8',
-    timeout: 10_000,
-    maxBuffer: 64 * 1024 * 1024,
-  });
-  if (r.error) throw r.error;
-  assert.equal(r.status, 0, `values.py ${mode} failed (status ${r.status}):\n${r.stderr}`);
-  return JSON.parse(r.stdout);
-}
-
-const hexOf = (bytes: Uint8Array): string =>
-  Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('hex');
 
 /** A value encoded here, with the typed value Proton should decode it to. */
 interface Case {
@@ -224,26 +205,10 @@ function nativeCases(): Case[] {
   return cases;
 }
 
-/** At most 400 characters of the JSON of v, for failure messages. */
-function brief(v: unknown): string {
-  const s = JSON.stringify(v) ?? String(v);
-  return s.length > 400 ? `${s.slice(0, 400)}...` : s;
-}
-
-function mismatch(what: string, hex: string, expected: unknown, actual: unknown): string {
-  return `${what}\n  bytes:    ${brief(hex)}\n  expected: ${brief(expected)}\n  actual:   ${brief(actual)}`;
-}
-
 test('cross-check with Proton 0.37 (python3-qpid-proton)', async (t) => {
-  if (!protonAvailable()) {
-    if (process.env.CI === 'true') {
-      assert.fail(`python3-qpid-proton is required in CI: '${PYTHON} -c "import proton"' failed`);
-    }
-    t.skip('needs python3-qpid-proton (apt-get install python3-qpid-proton)');
-    return;
-  }
+  if (!requireProton(t)) return;
 
-  const protonValues = runValuesPy('encode') as ProtonEncoded[];
+  const protonValues = runProtonScript<ProtonEncoded[]>('values.py', 'encode');
   assert.ok(protonValues.length > 200, 'values.py encode covers the types');
 
   await t.test('(a) values Proton encodes decode here, and re-encode to the same bytes', async (t) => {
@@ -271,28 +236,12 @@ test('cross-check with Proton 0.37 (python3-qpid-proton)', async (t) => {
       ),
       ...nativeCases(),
     ];
-    const requests: { name: string; hex: string }[] = [];
-    const byName = new Map<string, { c: Case; widths: string; hex: string }>();
-    for (const c of cases) {
-      for (const widths of WIDTHS) {
-        const name = `${c.name} [${widths}]`;
-        let hex: string;
-        try {
-          hex = hexOf(encode(c.value, { widths }));
-        } catch (e) {
-          hex = `encode threw: ${(e as Error).message}`;
-        }
-        byName.set(name, { c, widths, hex });
-        if (!hex.startsWith('encode threw')) requests.push({ name, hex });
-      }
-    }
-    const answers = new Map(
-      (runValuesPy('decode', JSON.stringify(requests)) as ProtonDecoded[]).map((a) => [a.name, a]),
-    );
+    const encodings = encodeInEveryWidth(cases, (c, widths) => encode(c.value, { widths }));
+    const answers = decodeInProton<ProtonDecoded>('values.py', encodings.values());
 
-    for (const [name, { c, widths, hex }] of byName) {
+    for (const { name, c, widths, hex, threw } of encodings.values()) {
       await t.test(name, () => {
-        assert.ok(!hex.startsWith('encode threw'), `${hex}\n  value: ${brief(c.expected)}`);
+        assert.equal(threw, undefined, `encode threw: ${threw}\n  value: ${brief(c.expected)}`);
         // Our own decoder agrees with what we meant.
         const ours = toTypedJson(decode(Buffer.from(hex, 'hex')));
         assert.deepEqual(ours, c.expected, mismatch('our decode of our encoding', hex, c.expected, ours));

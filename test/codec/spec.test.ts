@@ -6,36 +6,12 @@ import { dirname, join, resolve } from 'node:path';
 import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { COMPOSITES, type CompositeSpec, type FieldSpec, RESTRICTED } from '../../src/codec/spec.js';
+import { AMQP_TYPE_NAMES } from '../support/typed-json.js';
 
 // The compiled test runs from dist/test/codec; the repository root is three levels up.
 const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 
-const PRIMITIVES = new Set([
-  'null',
-  'boolean',
-  'ubyte',
-  'ushort',
-  'uint',
-  'ulong',
-  'byte',
-  'short',
-  'int',
-  'long',
-  'float',
-  'double',
-  'decimal32',
-  'decimal64',
-  'decimal128',
-  'char',
-  'timestamp',
-  'uuid',
-  'binary',
-  'string',
-  'symbol',
-  'list',
-  'map',
-  'array',
-]);
+const PRIMITIVES: ReadonlySet<string> = new Set(AMQP_TYPE_NAMES);
 const INTEGERS = new Set(['ubyte', 'ushort', 'uint', 'ulong', 'byte', 'short', 'int', 'long']);
 
 function composite(name: string): CompositeSpec {

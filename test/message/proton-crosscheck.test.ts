@@ -11,9 +11,7 @@
  *     fields we meant, or to what Proton 0.37 is known to make of them.
  */
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { test } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import {
   AmqpArray,
   type AmqpValue,
@@ -22,7 +20,6 @@ import {
   BodySections,
   Described,
   type Encodable,
-  type EncodeOptions,
   float32,
   Message,
   type MessageId,
@@ -31,12 +28,16 @@ import {
   ulong,
   uuid,
 } from '../../src/index.js';
+import {
+  brief,
+  decodeInProton,
+  encodeInEveryWidth,
+  hexOf,
+  mismatch,
+  requireProton,
+  runProtonScript,
+} from '../support/proton-python.js';
 import { fromTypedJson, type TypedJson, toTypedJson } from '../support/typed-json.js';
-
-const PYTHON = '/usr/bin/python3';
-// dist/test/message/ -> the repository root.
-const MESSAGES_PY = fileURLToPath(new URL('../../../test/fixtures/proton/messages.py', import.meta.url));
-const WIDTHS: NonNullable<EncodeOptions['widths']>[] = ['compact', 'proton-0.37'];
 
 /** Every field of a message in the neutral form messages.py prints. */
 interface Fields {
@@ -92,26 +93,6 @@ const LOSSY_FIELDS: ReadonlyMap<string, string> = new Map([
   // gives b'' for both, so a message built from the fields leaves user-id unset.
   ['user_id empty', 'user-id set to empty and unset are both "" in the fields'],
 ]);
-
-function protonAvailable(): boolean {
-  const r = spawnSync(PYTHON, ['-c', 'import proton'], { timeout: 5000, stdio: 'ignore' });
-  return r.status === 0;
-}
-
-function runMessagesPy(mode: 'encode' | 'decode', input?: string): unknown {
-  const r = spawnSync(PYTHON, [MESSAGES_PY, mode], {
-    input,
-    encoding: 'utf8',
-    timeout: 10_000,
-    maxBuffer: 64 * 1024 * 1024,
-  });
-  if (r.error) throw r.error;
-  assert.equal(r.status, 0, `messages.py ${mode} failed (status ${r.status}):\n${r.stderr}`);
-  return JSON.parse(r.stdout);
-}
-
-const hexOf = (bytes: Uint8Array): string =>
-  Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('hex');
 
 // ---------------------------------------------------------------------------------------------------
 // Message <-> neutral fields
@@ -415,33 +396,21 @@ function nativeCases(): Case[] {
 // ---------------------------------------------------------------------------------------------------
 // Checks
 
-/** At most 400 characters of the JSON of v, for failure messages. */
-function brief(v: unknown): string {
-  const s = JSON.stringify(v) ?? String(v);
-  return s.length > 400 ? `${s.slice(0, 400)}...` : s;
-}
-
 function assertSameFields(actual: Fields, expected: Fields, what: string, hex: string): void {
   for (const key of Object.keys(expected) as (keyof Fields)[]) {
     assert.deepEqual(
       actual[key],
       expected[key],
-      `${what}: ${key}\n  bytes:    ${brief(hex)}\n  expected: ${brief(expected[key])}\n  actual:   ${brief(actual[key])}`,
+      mismatch(`${what}: ${key}`, hex, expected[key], actual[key]),
     );
   }
   assert.deepEqual(Object.keys(actual).sort(), Object.keys(expected).sort(), `${what}: the field names`);
 }
 
 test('Message cross-check with Proton 0.37 (python3-qpid-proton)', async (t) => {
-  if (!protonAvailable()) {
-    if (process.env.CI === 'true') {
-      assert.fail(`python3-qpid-proton is required in CI: '${PYTHON} -c "import proton"' failed`);
-    }
-    t.skip('needs python3-qpid-proton (apt-get install python3-qpid-proton)');
-    return;
-  }
+  if (!requireProton(t)) return;
 
-  const protonMessages = runMessagesPy('encode') as ProtonEncoded[];
+  const protonMessages = runProtonScript<ProtonEncoded[]>('messages.py', 'encode');
   assert.ok(protonMessages.length > 150, 'messages.py encode covers the fields');
 
   await t.test('(a) messages Proton encodes decode here to the same fields, repr and bytes', async (t) => {
@@ -472,28 +441,12 @@ test('Message cross-check with Proton 0.37 (python3-qpid-proton)', async (t) => 
       }),
       ...nativeCases(),
     ];
-    const requests: { name: string; hex: string }[] = [];
-    const byName = new Map<string, { c: Case; widths: string; hex: string }>();
-    for (const c of cases) {
-      for (const widths of WIDTHS) {
-        const name = `${c.name} [${widths}]`;
-        let hex: string;
-        try {
-          hex = hexOf(c.message.encode({ widths }));
-        } catch (e) {
-          hex = `encode threw: ${(e as Error).message}`;
-        }
-        byName.set(name, { c, widths, hex });
-        if (!hex.startsWith('encode threw')) requests.push({ name, hex });
-      }
-    }
-    const answers = new Map(
-      (runMessagesPy('decode', JSON.stringify(requests)) as ProtonDecoded[]).map((a) => [a.name, a]),
-    );
+    const encodings = encodeInEveryWidth(cases, (c, widths) => c.message.encode({ widths }));
+    const answers = decodeInProton<ProtonDecoded>('messages.py', encodings.values());
 
-    for (const [name, { c, widths, hex }] of byName) {
+    for (const { name, c, widths, hex, threw } of encodings.values()) {
       await t.test(name, () => {
-        assert.ok(!hex.startsWith('encode threw'), hex);
+        assert.equal(threw, undefined, `encode threw: ${threw}`);
         // Our own decoder gives back everything, footer and every section included.
         assert.deepEqual(
           everythingOf(Message.decode(Buffer.from(hex, 'hex'))),

@@ -30,6 +30,7 @@ import {
   UShort,
   Uuid,
 } from '../../src/codec/types.js';
+import { AMQP_TYPE_NAMES } from './typed-json.js';
 
 /** The largest magnitude of a `Date`, in milliseconds from the epoch. */
 export const MAX_DATE_MS = 8.64e15;
@@ -39,32 +40,7 @@ const ULONG_MAX = 0xffffffffffffffffn;
 const TWO_63 = 2 ** 63;
 
 /** Every AMQP type an array can hold. */
-export const ELEMENT_TYPES: readonly AmqpTypeName[] = [
-  'null',
-  'boolean',
-  'ubyte',
-  'ushort',
-  'uint',
-  'ulong',
-  'byte',
-  'short',
-  'int',
-  'long',
-  'float',
-  'double',
-  'decimal32',
-  'decimal64',
-  'decimal128',
-  'char',
-  'timestamp',
-  'uuid',
-  'binary',
-  'string',
-  'symbol',
-  'list',
-  'map',
-  'array',
-];
+export const ELEMENT_TYPES: readonly AmqpTypeName[] = AMQP_TYPE_NAMES;
 
 /** The array element types whose elements nest other values. */
 const COMPOUND_TYPES = new Set<AmqpTypeName>(['list', 'map', 'array']);

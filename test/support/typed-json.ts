@@ -70,7 +70,8 @@ export type TypedJson =
   | { t: 'array'; type: AmqpTypeName; descriptor: TypedJson | null; v: TypedJson[] }
   | { t: 'described'; d: TypedJson; v: TypedJson };
 
-const TYPE_NAMES: ReadonlySet<string> = new Set<AmqpTypeName>([
+/** Every AMQP type name, as `AmqpTypeName` spells it: the primitive types, and those an array can hold. */
+export const AMQP_TYPE_NAMES: readonly AmqpTypeName[] = [
   'null',
   'boolean',
   'ubyte',
@@ -95,7 +96,8 @@ const TYPE_NAMES: ReadonlySet<string> = new Set<AmqpTypeName>([
   'list',
   'map',
   'array',
-]);
+];
+const TYPE_NAMES: ReadonlySet<string> = new Set(AMQP_TYPE_NAMES);
 
 const INT_RANGES: Record<SmallIntName, [number, number]> = {
   ubyte: [0, 0xff],
@@ -104,6 +106,15 @@ const INT_RANGES: Record<SmallIntName, [number, number]> = {
   byte: [-0x80, 0x7f],
   short: [-0x8000, 0x7fff],
   int: [-0x80000000, 0x7fffffff],
+};
+/** The wrapper class of each small integer type. */
+const SMALL_INT_CLASSES: Record<SmallIntName, new (value: number) => AmqpValue> = {
+  ubyte: UByte,
+  ushort: UShort,
+  uint: UInt,
+  byte: Byte,
+  short: Short,
+  int: Int,
 };
 const LONG_MIN = -(2n ** 63n);
 const LONG_MAX = 2n ** 63n - 1n;
@@ -461,17 +472,14 @@ export function fromTypedJson(json: unknown): AmqpValue {
       if (typeof json.v !== 'boolean') fail(`boolean needs a boolean "v": ${JSON.stringify(json)}`);
       return json.v;
     case 'ubyte':
-      return new UByte(intField(json, ...INT_RANGES.ubyte));
     case 'ushort':
-      return new UShort(intField(json, ...INT_RANGES.ushort));
     case 'uint':
-      return new UInt(intField(json, ...INT_RANGES.uint));
     case 'byte':
-      return new Byte(intField(json, ...INT_RANGES.byte));
     case 'short':
-      return new Short(intField(json, ...INT_RANGES.short));
-    case 'int':
-      return new Int(intField(json, ...INT_RANGES.int));
+    case 'int': {
+      const t = json.t as SmallIntName;
+      return new SMALL_INT_CLASSES[t](intField(json, ...INT_RANGES[t]));
+    }
     case 'ulong':
       return new ULong(parseBigInt('ulong', stringField(json), 0n, ULONG_MAX));
     case 'long':

@@ -1,0 +1,99 @@
+/**
+ * A connection: its open fields, its sessions (by channel, both ways), its event collector, and the list
+ * of endpoints with work for the transport (frames owed to the peer).
+ */
+import type { AmqpValue } from '../codec/types.js';
+import type { Collector } from './collector.js';
+import type { Condition } from './condition.js';
+import { Endpoint, State } from './endpoint.js';
+import { EventType, type EventTypeName } from './event.js';
+import type { Link } from './link.js';
+import { Session } from './session.js';
+import type { Transport } from './transport.js';
+
+export class Connection extends Endpoint {
+  /** The container-id sent in the open. */
+  containerId = '';
+  /** The hostname sent in the open (the virtual host); also the SASL hostname. */
+  hostname: string | undefined = undefined;
+  /** The user to authenticate as (SASL). */
+  user: string | undefined = undefined;
+  /** The password (SASL); never printed. */
+  password: string | undefined = undefined;
+  /** The authorization identity asked for (SASL authzid). */
+  authorization: string | undefined = undefined;
+  offeredCapabilities: string[] | undefined = undefined;
+  desiredCapabilities: string[] | undefined = undefined;
+  /** Connection properties, sent in the open (keys are symbols). */
+  properties: Map<AmqpValue, AmqpValue> | undefined = undefined;
+
+  remoteContainerId: string | undefined = undefined;
+  remoteHostname: string | undefined = undefined;
+  remoteOfferedCapabilities: string[] | undefined = undefined;
+  remoteDesiredCapabilities: string[] | undefined = undefined;
+  remoteProperties: Map<AmqpValue, AmqpValue> | undefined = undefined;
+
+  /** Every session, in creation order. */
+  readonly sessions: Session[] = [];
+  /** The collector events go to, when one is attached. */
+  collector: Collector | undefined = undefined;
+  /** The transport the connection is bound to. */
+  transport: Transport | undefined = undefined;
+
+  /** @internal The open is owed to the peer. */
+  openPending = false;
+  /** @internal The close is owed to the peer. */
+  closePending = false;
+  /** @internal Sessions and links with frames owed, in the order they asked. */
+  readonly workList = new Set<Session | Link>();
+
+  /** Attaches an event collector (and queues `connection_init` into it). */
+  collect(collector: Collector): void {
+    this.collector = collector;
+    collector.put(EventType.connectionInit, this);
+  }
+
+  /** Opens the connection. */
+  open(): void {
+    if (this.localState !== State.LOCAL_UNINIT) return;
+    this.localState = State.LOCAL_ACTIVE;
+    this.openPending = true;
+    this.emit(EventType.connectionLocalOpen, this);
+    this.transport?.wake();
+  }
+
+  /** Closes the connection. */
+  close(condition?: Condition): void {
+    if (this.localState === State.LOCAL_CLOSED) return;
+    if (this.localState === State.LOCAL_UNINIT) this.open();
+    if (condition !== undefined) this.condition = condition;
+    this.localState = State.LOCAL_CLOSED;
+    this.closePending = true;
+    this.emit(EventType.connectionLocalClose, this);
+    this.transport?.wake();
+  }
+
+  /** A new session (not yet opened). */
+  session(): Session {
+    const s = new Session(this);
+    this.sessions.push(s);
+    this.emit(EventType.sessionInit, s);
+    return s;
+  }
+
+  /** Every link of every session. */
+  get links(): Link[] {
+    return this.sessions.flatMap((s) => s.links);
+  }
+
+  /** @internal Queues an event about `context`. */
+  emit(type: EventTypeName, context: unknown): void {
+    this.collector?.put(type, context);
+  }
+
+  /** @internal Marks an endpoint as having frames to send. */
+  work(endpoint: Session | Link): void {
+    this.workList.add(endpoint);
+    this.transport?.wake();
+  }
+}

@@ -1,0 +1,137 @@
+/**
+ * A delivery: one message in flight on a link, with its tag, its bytes, its local and remote states
+ * (outcomes) and its settlement on each side.
+ */
+import type { DeliveryState } from '../codec/composite-types.js';
+import type { AmqpValue } from '../codec/types.js';
+import { ProtonError } from '../errors.js';
+import type { Link } from './link.js';
+
+/** A delivery state: an outcome (`Accepted`, `Rejected`, `Released`, `Modified`), `Received`, a
+ * transactional state, or an unknown described value kept as it came. */
+export type DeliveryStateValue = DeliveryState | AmqpValue;
+
+/** Misuse of a delivery (settling twice, writing to a received one). */
+export class DeliveryError extends ProtonError {
+  constructor(message: string) {
+    super(message, { condition: 'amqp:illegal-state' });
+    this.name = 'DeliveryError';
+  }
+}
+
+export class Delivery {
+  /** The session-scoped delivery-id, once assigned (when its first transfer is written or read). */
+  id = -1;
+  /** The local state (outcome) set by `update`. */
+  local: DeliveryStateValue | undefined = undefined;
+  /** The state the peer set. */
+  remote: DeliveryStateValue | undefined = undefined;
+  /** Settled here. */
+  settled = false;
+  /** Settled by the peer. */
+  remoteSettled = false;
+  /** The remote state or settlement changed since the application last cleared it. */
+  updated = false;
+  /** Incoming: more transfers of this delivery are expected. */
+  partial = false;
+  /** The delivery was aborted (by the peer for incoming, by us for outgoing). */
+  aborted = false;
+  /** Application data: the engine never touches it. */
+  context: unknown = undefined;
+
+  /** @internal The bytes: outgoing, queued to write; incoming, received and not yet read. */
+  chunks: Uint8Array[] = [];
+  /** @internal Bytes held in `chunks`. */
+  size = 0;
+  /** @internal Incoming: total bytes received. Outgoing: bytes written to the wire so far. */
+  transferred = 0;
+  /** @internal Outgoing: the application advanced past it; no more bytes will come. */
+  done = false;
+  /** @internal The local state or settlement changed and a disposition is owed. */
+  dispositionPending = false;
+  /** @internal The first transfer has gone out (outgoing) or come in (incoming). */
+  started = false;
+  /** @internal Outgoing: the first frame, with the delivery-id and tag, has been written. */
+  firstFrameSent = false;
+  /** @internal Outgoing: the last frame has been written. */
+  transferredAll = false;
+
+  constructor(
+    /** The delivery tag, unique among the link's unsettled deliveries. */
+    readonly tag: Uint8Array,
+    /** The link it travels on. */
+    readonly link: Link,
+    /** True for a delivery we send. */
+    readonly outgoing: boolean,
+  ) {}
+
+  /** Outgoing and still open for bytes. */
+  get writable(): boolean {
+    return this.outgoing && !this.done && !this.aborted;
+  }
+
+  /** Incoming with bytes to read. */
+  get readable(): boolean {
+    return !this.outgoing && this.size > 0;
+  }
+
+  /** Bytes waiting: to be read (incoming) or written (outgoing). */
+  get pending(): number {
+    return this.size;
+  }
+
+  /** Sets the local state (an outcome); the disposition is sent with the next output. */
+  update(state: DeliveryStateValue): void {
+    if (this.settled) throw new DeliveryError('cannot update a settled delivery');
+    this.local = state;
+    this.dispositionPending = true;
+    this.link.deliveryChanged(this);
+  }
+
+  /** Settles the delivery here: this side forgets it once the peer is told. */
+  settle(): void {
+    if (this.settled) throw new DeliveryError('delivery already settled');
+    this.settled = true;
+    this.dispositionPending = true;
+    this.link.deliveryChanged(this);
+  }
+
+  /** Aborts an outgoing delivery not yet fully sent: the peer discards what it received. */
+  abort(): void {
+    if (!this.outgoing) throw new DeliveryError('only an outgoing delivery can be aborted');
+    if (this.aborted) return;
+    this.aborted = true;
+    this.chunks = [];
+    this.size = 0;
+    this.done = true;
+    this.link.deliveryChanged(this);
+  }
+
+  /** Clears `updated` once the application has seen the remote change. */
+  clearUpdated(): void {
+    this.updated = false;
+  }
+
+  /** @internal Takes up to `n` bytes off the front of `chunks`, as views where possible. */
+  take(n: number): Uint8Array {
+    const first = this.chunks[0];
+    if (first !== undefined && first.length >= n) {
+      if (first.length === n) this.chunks.shift();
+      else this.chunks[0] = first.subarray(n);
+      this.size -= n;
+      return first.length === n ? first : first.subarray(0, n);
+    }
+    const out = Buffer.allocUnsafe(Math.min(n, this.size));
+    let at = 0;
+    while (at < out.length) {
+      const c = this.chunks[0]!;
+      const k = Math.min(c.length, out.length - at);
+      out.set(k === c.length ? c : c.subarray(0, k), at);
+      at += k;
+      if (k === c.length) this.chunks.shift();
+      else this.chunks[0] = c.subarray(k);
+    }
+    this.size -= out.length;
+    return out;
+  }
+}

@@ -1,0 +1,331 @@
+/**
+ * Links: a `Sender` or a `Receiver` attached on a session, with its termini, settle modes and the
+ * spec's flow control: link credit and delivery-count, drain, available. Credit and delivery-count use
+ * serial-number arithmetic, so nothing breaks when they wrap at 2^32.
+ */
+import type { AmqpValue } from '../codec/types.js';
+import { ProtonError } from '../errors.js';
+import { serialAdd, serialDiff } from '../util/serial.js';
+import type { Condition } from './condition.js';
+import { Delivery, DeliveryError } from './delivery.js';
+import { Endpoint, State } from './endpoint.js';
+import { EventType } from './event.js';
+import type { Session } from './session.js';
+import { Terminus } from './terminus.js';
+
+/** Sender settle modes. */
+export const SenderSettleMode = { unsettled: 0, settled: 1, mixed: 2 } as const;
+/** Receiver settle modes. */
+export const ReceiverSettleMode = { first: 0, second: 1 } as const;
+
+/** Misuse of a link (sending on a closed link, reading from a sender). */
+export class LinkError extends ProtonError {
+  constructor(message: string, condition = 'amqp:illegal-state') {
+    super(message, { condition });
+    this.name = 'LinkError';
+  }
+}
+
+export abstract class Link extends Endpoint {
+  /** The local handle, once attached; -1 before. */
+  handle = -1;
+  /** The peer's handle, once it attached; -1 before. */
+  remoteHandle = -1;
+  /** The local source. */
+  readonly source: Terminus = new Terminus('source');
+  /** The local target. */
+  readonly target: Terminus = new Terminus('target');
+  /** The peer's source, once it attached. */
+  remoteSource: Terminus | undefined = undefined;
+  /** The peer's target, once it attached. */
+  remoteTarget: Terminus | undefined = undefined;
+  /** The sender settle mode asked for. @default 2 (mixed) */
+  sndSettleMode: number = SenderSettleMode.mixed;
+  /** The receiver settle mode asked for. @default 0 (first) */
+  rcvSettleMode: number = ReceiverSettleMode.first;
+  remoteSndSettleMode: number = SenderSettleMode.mixed;
+  remoteRcvSettleMode: number = ReceiverSettleMode.first;
+  /** The largest message this side accepts, in bytes; 0 for no limit. */
+  maxMessageSize: number | bigint = 0;
+  remoteMaxMessageSize: number | bigint = 0;
+  /** Link properties, sent in the attach (keys are symbols). */
+  properties: Map<AmqpValue, AmqpValue> | undefined = undefined;
+  remoteProperties: Map<AmqpValue, AmqpValue> | undefined = undefined;
+  offeredCapabilities: string[] | undefined = undefined;
+  desiredCapabilities: string[] | undefined = undefined;
+  remoteOfferedCapabilities: string[] | undefined = undefined;
+  remoteDesiredCapabilities: string[] | undefined = undefined;
+  /** The unsettled map sent in the attach (for resuming durable links). */
+  unsettled: Map<AmqpValue, AmqpValue> | undefined = undefined;
+  remoteUnsettled: Map<AmqpValue, AmqpValue> | undefined = undefined;
+
+  /** The spec's delivery-count. */
+  deliveryCount = 0;
+  /** @internal The link-credit the spec's flow control gives: for a sender, what it may still send. */
+  linkCredit = 0;
+  /** Drain mode: set by the receiver, seen by the sender. */
+  drain = false;
+  /** The sender's hint of how many deliveries it has to send. */
+  available = 0;
+  /** Deliveries on this link not yet settled here, oldest first. */
+  readonly deliveries: Delivery[] = [];
+  /** The delivery `send`/`recv` act on. */
+  current: Delivery | undefined = undefined;
+
+  /** @internal The attach is owed to the peer. */
+  attachPending = false;
+  /** @internal The detach (close) is owed to the peer. */
+  detachPending = false;
+  /** @internal A flow is owed to the peer. */
+  flowPending = false;
+  /** @internal Whether the detach was a close (true) or a detach (false). */
+  closing = true;
+  /** @internal Whether the peer's detach was a close. */
+  remoteClosed = true;
+  /** @internal Echo asked for in the next flow. */
+  echo = false;
+
+  constructor(
+    /** The link name, unique among the connection's links in each direction. */
+    readonly name: string,
+    /** The session the link belongs to. */
+    readonly session: Session,
+  ) {
+    super();
+  }
+
+  abstract readonly isSender: boolean;
+  get isReceiver(): boolean {
+    return !this.isSender;
+  }
+
+  /** The connection the link belongs to. */
+  get connection() {
+    return this.session.connection;
+  }
+
+  /** The credit the application sees. */
+  abstract get credit(): number;
+
+  /** Deliveries buffered here: sender, advanced but not yet written; receiver, arrived and not yet read. */
+  abstract get queued(): number;
+
+  /** Deliveries not settled here. */
+  get unsettledCount(): number {
+    return this.deliveries.length;
+  }
+
+  /** Attaches the link. */
+  open(): void {
+    if (this.localState !== State.LOCAL_UNINIT) return;
+    this.localState = State.LOCAL_ACTIVE;
+    this.attachPending = true;
+    this.connection.emit(EventType.linkLocalOpen, this);
+    this.connection.work(this);
+  }
+
+  /** Detaches the link and closes it: the peer forgets the link's state. */
+  close(condition?: Condition): void {
+    this.end(true, condition);
+  }
+
+  /** Detaches the link without closing it, so a durable link can be resumed later. */
+  detach(condition?: Condition): void {
+    this.end(false, condition);
+  }
+
+  private end(closed: boolean, condition?: Condition): void {
+    if (this.localState === State.LOCAL_CLOSED) return;
+    if (this.localState === State.LOCAL_UNINIT) this.open();
+    if (condition !== undefined) this.condition = condition;
+    this.localState = State.LOCAL_CLOSED;
+    this.closing = closed;
+    this.detachPending = true;
+    this.connection.emit(closed ? EventType.linkLocalClose : EventType.linkLocalDetach, this);
+    this.connection.work(this);
+  }
+
+  /** Moves past the current delivery: the sender is done writing it, the receiver done reading it. */
+  abstract advance(): boolean;
+
+  /** @internal A delivery's state, settlement or bytes changed. */
+  deliveryChanged(d: Delivery): void {
+    if (d.dispositionPending) this.session.dispositions.add(d);
+    this.connection.work(this);
+  }
+
+  /** @internal Drops a settled delivery from the link's books. */
+  forget(d: Delivery): void {
+    const i = this.deliveries.indexOf(d);
+    if (i >= 0) this.deliveries.splice(i, 1);
+    this.session.forget(d);
+    if (this.current === d) this.current = undefined;
+  }
+
+  protected checkOpen(what: string): void {
+    if (this.localState === State.LOCAL_CLOSED) throw new LinkError(`cannot ${what}: the link is closed`);
+    if (this.connection.localState === State.LOCAL_CLOSED) {
+      throw new LinkError(`cannot ${what}: the connection is closed`);
+    }
+  }
+}
+
+/** The sending end of a link. */
+export class Sender extends Link {
+  readonly isSender = true;
+  private nextTag = 1;
+
+  get credit(): number {
+    return this.linkCredit - this.queued;
+  }
+
+  get queued(): number {
+    let n = 0;
+    for (const d of this.deliveries) if (d.done && !d.started && !d.aborted) n++;
+    return n;
+  }
+
+  /** The next default delivery tag: "1", "2", "3"... as Proton's. */
+  deliveryTag(): Uint8Array {
+    return Buffer.from(String(this.nextTag++));
+  }
+
+  /** Starts a new delivery with `tag` (a default one when absent); it becomes the current delivery. */
+  delivery(tag?: Uint8Array | string): Delivery {
+    this.checkOpen('send');
+    if (this.current !== undefined && !this.current.done) {
+      throw new LinkError('the current delivery is not finished: call advance() first');
+    }
+    const t = tag === undefined ? this.deliveryTag() : typeof tag === 'string' ? Buffer.from(tag) : tag;
+    const d = new Delivery(t, this, true);
+    this.deliveries.push(d);
+    this.current = d;
+    return d;
+  }
+
+  /** Appends bytes to the current delivery (Proton's `stream`). Returns the number of bytes taken. */
+  send(bytes: Uint8Array): number {
+    this.checkOpen('send');
+    const d = this.current;
+    if (d === undefined || d.done) throw new LinkError('no current delivery: call delivery() first');
+    if (bytes.length > 0) {
+      d.chunks.push(bytes);
+      d.size += bytes.length;
+      if (d.started) this.connection.work(this);
+    }
+    return bytes.length;
+  }
+
+  advance(): boolean {
+    const d = this.current;
+    if (d === undefined) return false;
+    d.done = true;
+    this.current = undefined;
+    if (this.sndSettleMode === SenderSettleMode.settled && !d.settled) d.settled = true;
+    this.connection.work(this);
+    return true;
+  }
+
+  /** Sets the `available` hint sent in flows: how many deliveries the sender has waiting. */
+  offered(n: number): void {
+    this.available = n;
+    this.flowPending = true;
+    this.connection.work(this);
+  }
+
+  /**
+   * Ends a drain the receiver asked for: the unused credit is given back (delivery-count advanced past
+   * it) and the receiver told. Returns the credit given back.
+   */
+  drained(): number {
+    if (!this.drain) return 0;
+    const excess = this.linkCredit - this.queued;
+    if (excess <= 0) return 0;
+    this.deliveryCount = serialAdd(this.deliveryCount, excess);
+    this.linkCredit -= excess;
+    this.flowPending = true;
+    this.connection.work(this);
+    return excess;
+  }
+
+  /** @internal The receiver's flow: credit = its delivery-count + its link-credit - ours. */
+  remoteFlow(deliveryCount: number | undefined, linkCredit: number, drain: boolean): void {
+    const base = deliveryCount ?? this.initialDeliveryCount;
+    this.linkCredit = Math.max(0, serialDiff(this.deliveryCount, serialAdd(base, linkCredit)));
+    this.drain = drain;
+  }
+
+  /** @internal The delivery-count sent in the attach. */
+  initialDeliveryCount = 0;
+}
+
+/** The receiving end of a link. */
+export class Receiver extends Link {
+  readonly isSender = false;
+  /** @internal Deliveries received and not yet advanced past, in order. */
+  readonly incoming: Delivery[] = [];
+
+  get credit(): number {
+    return this.linkCredit;
+  }
+
+  get queued(): number {
+    return this.incoming.length;
+  }
+
+  /** Grants `n` more credit to the sender. */
+  flow(n: number): void {
+    if (!Number.isInteger(n) || n < 0) throw new LinkError(`credit must be a whole number >= 0, not ${n}`);
+    this.checkOpen('grant credit');
+    this.linkCredit += n;
+    this.flowPending = true;
+    this.connection.work(this);
+  }
+
+  /** Grants `n` more credit and asks the sender to use it all or give it back (drain). */
+  drainCredit(n: number): void {
+    this.drain = true;
+    this.flow(n);
+  }
+
+  /** Whether a drain asked for is still under way (the sender still holds credit). */
+  draining(): boolean {
+    return this.drain && this.linkCredit > 0;
+  }
+
+  /** Reads up to `limit` bytes of the current delivery; undefined when none are left. */
+  recv(limit: number): Uint8Array | undefined {
+    const d = this.current;
+    if (d === undefined) throw new DeliveryError('no current delivery to read');
+    if (d.size === 0) return undefined;
+    const out = d.take(Math.min(limit, d.size));
+    this.session.bytesRead(out.length);
+    return out;
+  }
+
+  advance(): boolean {
+    const d = this.current;
+    if (d === undefined) return false;
+    const i = this.incoming.indexOf(d);
+    if (i >= 0) this.incoming.splice(i, 1);
+    if (d.size > 0) {
+      this.session.bytesRead(d.size);
+      d.chunks = [];
+      d.size = 0;
+    }
+    this.current = this.incoming[0];
+    if (d.settled && (d.remoteSettled || !d.dispositionPending)) this.forget(d);
+    return true;
+  }
+
+  /** @internal The sender's flow (a drain answered, or its delivery-count moved). */
+  remoteFlow(deliveryCount: number | undefined, linkCredit: number, drain: boolean): void {
+    if (deliveryCount === undefined) return;
+    // Only the sender moves the delivery-count: take its value, keep our limit (count + credit), and the
+    // credit left is the distance to it. A drain answered has moved the count up to the limit.
+    const limit = serialAdd(this.deliveryCount, this.linkCredit);
+    this.deliveryCount = deliveryCount;
+    this.linkCredit = Math.max(0, serialDiff(deliveryCount, limit));
+    if (this.drain && this.linkCredit === 0 && (drain || linkCredit === 0)) this.drain = false;
+  }
+}

@@ -1,0 +1,358 @@
+/**
+ * Outgoing frames: what the connection's endpoints owe the peer, written in the order the spec needs
+ * (open, begins, attaches, flows, transfers, dispositions, detaches, ends, close). Transfers are split
+ * at the peer's max-frame-size when they are written, not when the application sends.
+ */
+import { Attach, Begin, Close, Detach, Disposition, End, Flow, Open } from '../codec/composite-types.js';
+import { Code } from '../codec/format-codes.js';
+import { serialAdd } from '../util/serial.js';
+import { type Condition, ErrorCondition } from './condition.js';
+import type { Connection } from './connection.js';
+import type { Delivery } from './delivery.js';
+import { State } from './endpoint.js';
+import { EventType } from './event.js';
+import { beginFrame, endFrame, FrameType, writeFrame } from './frame.js';
+import { type Link, Receiver, Sender, SenderSettleMode } from './link.js';
+import type { Session } from './session.js';
+import { ProtocolError, type Transport } from './transport.js';
+
+/**
+ * Writes everything owed. With `failure`, writes only what closing for that error needs: our open if it
+ * has not gone out, and a close carrying the condition.
+ */
+export function writeOutput(t: Transport, c: Connection, failure?: Condition): void {
+  if (failure !== undefined) {
+    if (!c.openPending && c.localState === State.LOCAL_UNINIT) c.openPending = true;
+    if (c.openPending) writeOpen(t, c);
+    frame(t, 0, new Close(), { error: failure.toError() });
+    t.closeHead();
+    return;
+  }
+  if (c.openPending && c.localState !== State.LOCAL_UNINIT) writeOpen(t, c);
+  if (c.localState === State.LOCAL_UNINIT) return;
+  if (c.workList.size > 0) {
+    const work = [...c.workList];
+    c.workList.clear();
+    for (const e of work) {
+      const s = 'links' in e ? e : e.session;
+      if (s.beginPending) writeBegin(t, s);
+    }
+    for (const e of work) {
+      if ('links' in e) writeSessionWork(t, e);
+      else writeLinkWork(t, e);
+    }
+    for (const e of work) if ('links' in e && e.endPending) writeEnd(t, e);
+  }
+  if (c.closePending) {
+    for (const s of c.sessions) if (s.endPending) writeEnd(t, s);
+    frame(t, 0, new Close(), { error: c.condition?.toError() });
+    c.closePending = false;
+    t.closeHead();
+  }
+}
+
+function frame(t: Transport, channel: number, perf: object, fields?: Record<string, unknown>): void {
+  if (fields !== undefined) Object.assign(perf, fields);
+  const start = t.enc.w.pos;
+  writeFrame(t.enc, FrameType.amqp, channel, perf);
+  t.wroteFrame(start, FrameType.amqp);
+}
+
+function writeOpen(t: Transport, c: Connection): void {
+  c.openPending = false;
+  const o = new Open();
+  o.containerId = c.containerId;
+  o.hostname = c.hostname;
+  o.maxFrameSize = t.maxFrameSize === 0xffffffff ? undefined : t.maxFrameSize;
+  o.channelMax = t.channelMax;
+  o.idleTimeOut = t.idleTimeout > 0 ? Math.floor(t.idleTimeout / 2) : undefined;
+  o.offeredCapabilities = c.offeredCapabilities;
+  o.desiredCapabilities = c.desiredCapabilities;
+  o.properties = c.properties;
+  frame(t, 0, o);
+}
+
+function writeBegin(t: Transport, s: Session): void {
+  s.beginPending = false;
+  const max = Math.min(t.channelMax, t.remoteChannelMax);
+  let ch = 0;
+  while (ch <= max && t.sessionsByChannel.has(ch)) ch++;
+  if (ch > max)
+    throw new ProtocolError(ErrorCondition.resourceLimitExceeded, `no channel left (channel-max ${max})`);
+  s.channel = ch;
+  t.sessionsByChannel.set(ch, s);
+  s.incomingWindow = s.computeIncomingWindow();
+  s.advertisedWindow = s.incomingWindow;
+  const b = new Begin();
+  b.remoteChannel = s.remoteChannel >= 0 ? s.remoteChannel : undefined;
+  b.nextOutgoingId = s.nextOutgoingId;
+  b.incomingWindow = s.incomingWindow;
+  b.outgoingWindow = s.outgoingWindow;
+  b.handleMax = s.handleMax === 0xffffffff ? undefined : s.handleMax;
+  b.offeredCapabilities = s.offeredCapabilities;
+  b.desiredCapabilities = s.desiredCapabilities;
+  b.properties = s.properties;
+  frame(t, ch, b);
+}
+
+function writeEnd(t: Transport, s: Session): void {
+  if (!s.endPending || s.channel < 0) return;
+  s.endPending = false;
+  for (const l of s.links) if (l.handle >= 0) s.linksByHandle.delete(l.handle);
+  frame(t, s.channel, new End(), { error: s.condition?.toError() });
+  t.sessionsByChannel.delete(s.channel);
+}
+
+/** The session-level part of a flow: our window and ids. */
+function sessionFlow(s: Session): Flow {
+  const f = new Flow();
+  f.nextIncomingId = s.remoteState === State.REMOTE_UNINIT ? undefined : s.nextIncomingId;
+  const window = s.computeIncomingWindow();
+  s.incomingWindow = window;
+  s.advertisedWindow = window;
+  f.incomingWindow = window;
+  f.nextOutgoingId = s.nextOutgoingId;
+  f.outgoingWindow = s.outgoingWindow;
+  return f;
+}
+
+function writeSessionWork(t: Transport, s: Session): void {
+  if (s.channel < 0 || (s.localState === State.LOCAL_CLOSED && !s.endPending)) return;
+  if (s.flowPending) {
+    s.flowPending = false;
+    frame(t, s.channel, sessionFlow(s));
+  }
+  for (const l of s.links) if (l instanceof Sender && l.deliveries.length > 0) writeTransfers(t, s, l);
+  writeDispositions(t, s);
+}
+
+function writeLinkWork(t: Transport, l: Link): void {
+  const s = l.session;
+  if (s.channel < 0 || s.localState === State.LOCAL_CLOSED) return;
+  if (l.attachPending) writeAttach(t, s, l);
+  if (l.handle < 0) return;
+  if (l.flowPending) {
+    l.flowPending = false;
+    const f = sessionFlow(s);
+    f.handle = l.handle;
+    f.deliveryCount = l.deliveryCount;
+    f.linkCredit = l.linkCredit;
+    f.available = l instanceof Sender ? l.available : undefined;
+    f.drain = l.drain;
+    f.echo = l.echo || undefined;
+    l.echo = false;
+    frame(t, s.channel, f);
+  }
+  if (l instanceof Sender && l.deliveries.length > 0) writeTransfers(t, s, l);
+  writeDispositions(t, s);
+  if (l.detachPending) writeDetach(t, s, l);
+}
+
+function writeAttach(t: Transport, s: Session, l: Link): void {
+  l.attachPending = false;
+  const h = s.allocateHandle();
+  if (h < 0)
+    throw new ProtocolError(
+      ErrorCondition.resourceLimitExceeded,
+      `no handle left (handle-max ${s.handleMax})`,
+    );
+  l.handle = h;
+  s.linksByHandle.set(h, l);
+  const a = new Attach();
+  a.name = l.name;
+  a.handle = h;
+  a.role = l instanceof Receiver;
+  a.sndSettleMode = l.sndSettleMode;
+  a.rcvSettleMode = l.rcvSettleMode;
+  a.source = l.source.toWire() as Attach['source'];
+  a.target = l.target.toWire() as Attach['target'];
+  a.unsettled = l.unsettled;
+  if (l instanceof Sender) {
+    l.initialDeliveryCount = l.deliveryCount;
+    a.initialDeliveryCount = l.deliveryCount;
+  }
+  a.maxMessageSize = l.maxMessageSize === 0 ? undefined : l.maxMessageSize;
+  a.offeredCapabilities = l.offeredCapabilities;
+  a.desiredCapabilities = l.desiredCapabilities;
+  a.properties = l.properties;
+  frame(t, s.channel, a);
+}
+
+function writeDetach(t: Transport, s: Session, l: Link): void {
+  l.detachPending = false;
+  frame(t, s.channel, new Detach(), { handle: l.handle, closed: l.closing, error: l.condition?.toError() });
+  s.linksByHandle.delete(l.handle);
+}
+
+/** Writes the transfers of a sender's deliveries, as far as credit and the peer's window allow. */
+function writeTransfers(t: Transport, s: Session, l: Sender): void {
+  if (l.localState === State.LOCAL_CLOSED && !l.detachPending) return;
+  let sent = false;
+  for (let i = 0; i < l.deliveries.length; i++) {
+    const d = l.deliveries[i]!;
+    if (d.started ? d.transferredAll : !d.done && d.size === 0) {
+      if (d.started) continue;
+      break; // the current delivery, still empty: later ones cannot overtake it
+    }
+    if (!d.started) {
+      if (d.aborted) {
+        l.deliveries.splice(i--, 1);
+        continue;
+      }
+      if (l.linkCredit <= 0 || s.remoteIncomingWindow <= 0) break;
+      d.started = true;
+      d.id = s.nextOutgoingDeliveryId;
+      s.nextOutgoingDeliveryId = serialAdd(s.nextOutgoingDeliveryId, 1);
+      if (!d.settled) s.outgoingDeliveries.set(d.id, d);
+      l.linkCredit--;
+      l.deliveryCount = serialAdd(l.deliveryCount, 1);
+      sent = true;
+    }
+    if (!writeDeliveryFrames(t, s, l, d)) break;
+    if (d.transferredAll && d.settled) {
+      l.forget(d);
+      i--;
+    }
+  }
+  if (sent) l.connection.emit(EventType.linkFlow, l);
+}
+
+/**
+ * Writes frames of one delivery while the peer's window allows; returns false when the window closed
+ * before the delivery was all out.
+ */
+function writeDeliveryFrames(t: Transport, s: Session, l: Sender, d: Delivery): boolean {
+  const w = t.enc.w;
+  const first = d.transferred === 0 && !d.firstFrameSent;
+  for (let firstFrame = first; ; firstFrame = false) {
+    if (s.remoteIncomingWindow <= 0) return false;
+    if (!firstFrame && d.size === 0 && !d.done && !d.aborted) return true; // waiting for more bytes
+    const start = beginFrame(w, FrameType.amqp, s.channel);
+    w.u8(Code.described);
+    w.u8(Code.smallulong);
+    w.u8(0x14);
+    const big = d.tag.length > 200;
+    w.u8(big ? Code.list32 : Code.list8);
+    const listAt = w.pos;
+    w.ensure(big ? 8 : 2);
+    w.pos += big ? 8 : 2;
+    const e = t.enc;
+    e.uint(l.handle);
+    if (firstFrame) {
+      e.uint(d.id);
+      e.binary(d.tag);
+      e.uint(0);
+    } else {
+      e.null();
+      e.null();
+      e.null();
+    }
+    const settled = d.settled || l.sndSettleMode === SenderSettleMode.settled;
+    e.boolean(settled);
+    const moreAt = w.pos;
+    e.boolean(false);
+    let count = 6;
+    if (d.aborted) {
+      e.null();
+      e.null();
+      e.null();
+      e.boolean(true);
+      count = 10;
+    }
+    const listSize = w.pos - (listAt + (big ? 4 : 1));
+    if (big) {
+      w.setU32(listAt, listSize);
+      w.setU32(listAt + 4, count);
+    } else {
+      w.buf[listAt] = listSize;
+      w.buf[listAt + 1] = count;
+    }
+    s.nextOutgoingId = serialAdd(s.nextOutgoingId, 1);
+    s.remoteIncomingWindow--;
+    d.firstFrameSent = true;
+    if (d.aborted) {
+      endFrame(w, start);
+      t.wroteFrame(start, FrameType.amqp);
+      d.transferredAll = true;
+      return true;
+    }
+    const room = Math.max(0, t.remoteMaxFrameSize - (w.pos - start));
+    const take = Math.min(room, d.size);
+    if (take > 0) {
+      w.ensure(take);
+      let left = take;
+      while (left > 0) {
+        const chunk = d.chunks[0]!;
+        const k = Math.min(chunk.length, left);
+        w.buf.set(k === chunk.length ? chunk : chunk.subarray(0, k), w.pos);
+        w.pos += k;
+        left -= k;
+        if (k === chunk.length) d.chunks.shift();
+        else d.chunks[0] = chunk.subarray(k);
+      }
+      d.size -= take;
+      d.transferred += take;
+    }
+    const more = d.size > 0 || !d.done;
+    if (more) w.buf[moreAt] = Code.true;
+    endFrame(w, start);
+    t.wroteFrame(start, FrameType.amqp);
+    if (!more) {
+      d.transferredAll = true;
+      return true;
+    }
+    if (d.size === 0) return true; // streaming: the rest comes later
+  }
+}
+
+/** Writes the dispositions owed, consecutive delivery-ids with the same outcome as one range. */
+function writeDispositions(t: Transport, s: Session): void {
+  if (s.dispositions.size === 0) return;
+  const owed: Delivery[] = [];
+  for (const d of s.dispositions) {
+    if (d.id < 0 || !d.started) continue; // not sent yet: its transfer will carry the settlement
+    s.dispositions.delete(d);
+    // Settled on both sides already: nothing left to say.
+    if (d.settled && d.remoteSettled) d.link.forget(d);
+    else owed.push(d);
+  }
+  owed.sort((a, b) => (a.outgoing === b.outgoing ? a.id - b.id : a.outgoing ? 1 : -1));
+  let i = 0;
+  while (i < owed.length) {
+    const d = owed[i]!;
+    let j = i + 1;
+    while (
+      j < owed.length &&
+      owed[j]!.outgoing === d.outgoing &&
+      owed[j]!.id === serialAdd(owed[j - 1]!.id, 1) &&
+      owed[j]!.settled === d.settled &&
+      sameState(owed[j]!.local, d.local)
+    ) {
+      j++;
+    }
+    const last = owed[j - 1]!;
+    const disp = new Disposition();
+    disp.role = !d.outgoing;
+    disp.first = d.id;
+    disp.last = last.id === d.id ? undefined : last.id;
+    disp.settled = d.settled;
+    disp.state = d.local as Disposition['state'];
+    const start = t.enc.w.pos;
+    writeFrame(t.enc, FrameType.amqp, s.channel, disp);
+    t.wroteFrame(start, FrameType.amqp);
+    for (let k = i; k < j; k++) {
+      const x = owed[k]!;
+      x.dispositionPending = false;
+      if (x.settled && (x.remoteSettled || !x.outgoing)) x.link.forget(x);
+    }
+    i = j;
+  }
+}
+
+/** Two states that may share a disposition: the same object, or the same outcome with no fields. */
+function sameState(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
+  if (a.constructor !== b.constructor) return false;
+  return Object.values(a).every((v) => v === undefined) && Object.values(b).every((v) => v === undefined);
+}

@@ -1,0 +1,153 @@
+/**
+ * A session: a channel, its links (by handle, both ways), and the spec's session flow control: transfer
+ * ids, delivery ids and the incoming and outgoing windows, all in serial-number arithmetic.
+ */
+import type { AmqpValue } from '../codec/types.js';
+import { serialAdd, serialDiff } from '../util/serial.js';
+import type { Condition } from './condition.js';
+import type { Connection } from './connection.js';
+import type { Delivery } from './delivery.js';
+import { Endpoint, State } from './endpoint.js';
+import { EventType } from './event.js';
+import { type Link, Receiver, Sender } from './link.js';
+
+/** The largest window a peer may be granted: 2^31 - 1, as Proton grants when capacity is unlimited. */
+export const MAX_WINDOW = 0x7fffffff;
+
+export class Session extends Endpoint {
+  /** The local channel, once begun; -1 before. */
+  channel = -1;
+  /** The peer's channel, once it began; -1 before. */
+  remoteChannel = -1;
+  /** Bytes of incoming messages this session may buffer; 0 for no limit (the window is then 2^31-1). */
+  incomingCapacity = 0;
+  /** The outgoing window advertised. @default 2147483647 */
+  outgoingWindow = MAX_WINDOW;
+  /** The largest handle this side accepts. @default 4294967295 */
+  handleMax = 0xffffffff;
+  remoteHandleMax = 0xffffffff;
+  offeredCapabilities: string[] | undefined = undefined;
+  desiredCapabilities: string[] | undefined = undefined;
+  properties: Map<AmqpValue, AmqpValue> | undefined = undefined;
+  remoteOfferedCapabilities: string[] | undefined = undefined;
+  remoteDesiredCapabilities: string[] | undefined = undefined;
+  remoteProperties: Map<AmqpValue, AmqpValue> | undefined = undefined;
+
+  /** Every link of the session, in creation order. */
+  readonly links: Link[] = [];
+  /** @internal Links by local handle. */
+  readonly linksByHandle = new Map<number, Link>();
+  /** @internal Links by the peer's handle. */
+  readonly linksByRemoteHandle = new Map<number, Link>();
+
+  // Outgoing flow state (spec 2.5.6)
+  /** @internal The transfer-id of our next transfer frame. */
+  nextOutgoingId = 0;
+  /** @internal The delivery-id of our next delivery. */
+  nextOutgoingDeliveryId = 0;
+  /** @internal How many more transfer frames the peer will take. */
+  remoteIncomingWindow = 0;
+  // Incoming flow state
+  /** @internal The transfer-id we expect next. */
+  nextIncomingId = 0;
+  /** @internal How many more transfer frames we take. */
+  incomingWindow = MAX_WINDOW;
+  /** @internal The peer's outgoing window. */
+  remoteOutgoingWindow = 0;
+  /** @internal Bytes received on this session and not yet read by the application. */
+  incomingBytes = 0;
+  /** @internal The incoming window last advertised (to know when a flow is worth sending). */
+  advertisedWindow = 0;
+
+  /** @internal Unsettled deliveries we sent, by delivery-id. */
+  readonly outgoingDeliveries = new Map<number, Delivery>();
+  /** @internal Unsettled deliveries we received, by delivery-id. */
+  readonly incomingDeliveries = new Map<number, Delivery>();
+  /** @internal Deliveries owing a disposition. */
+  readonly dispositions = new Set<Delivery>();
+
+  /** @internal The begin is owed to the peer. */
+  beginPending = false;
+  /** @internal The end is owed to the peer. */
+  endPending = false;
+  /** @internal A session-level flow is owed. */
+  flowPending = false;
+
+  constructor(readonly connection: Connection) {
+    super();
+  }
+
+  /** Begins the session. */
+  open(): void {
+    if (this.localState !== State.LOCAL_UNINIT) return;
+    this.localState = State.LOCAL_ACTIVE;
+    this.beginPending = true;
+    this.connection.emit(EventType.sessionLocalOpen, this);
+    this.connection.work(this);
+  }
+
+  /** Ends the session (its links with it). */
+  close(condition?: Condition): void {
+    if (this.localState === State.LOCAL_CLOSED) return;
+    if (this.localState === State.LOCAL_UNINIT) this.open();
+    if (condition !== undefined) this.condition = condition;
+    this.localState = State.LOCAL_CLOSED;
+    this.endPending = true;
+    this.connection.emit(EventType.sessionLocalClose, this);
+    this.connection.work(this);
+  }
+
+  /** A new sending link named `name` (not yet opened). */
+  sender(name: string): Sender {
+    return this.addLink(new Sender(name, this));
+  }
+
+  /** A new receiving link named `name` (not yet opened). */
+  receiver(name: string): Receiver {
+    return this.addLink(new Receiver(name, this));
+  }
+
+  /** @internal */
+  addLink<L extends Link>(link: L): L {
+    this.links.push(link);
+    this.connection.emit(EventType.linkInit, link);
+    return link;
+  }
+
+  /** @internal The incoming window to advertise: from the capacity left, in frames of our size. */
+  computeIncomingWindow(): number {
+    if (this.incomingCapacity <= 0) return MAX_WINDOW;
+    const frame = this.connection.transport?.maxFrameSize ?? 0;
+    const left = Math.max(0, this.incomingCapacity - this.incomingBytes);
+    if (frame <= 0 || frame >= 0xffffffff) return Math.min(MAX_WINDOW, left > 0 ? 1 : 0);
+    return Math.min(MAX_WINDOW, Math.floor(left / frame));
+  }
+
+  /** @internal The application read `n` bytes: the window may open again. */
+  bytesRead(n: number): void {
+    this.incomingBytes -= n;
+    if (this.incomingCapacity > 0) {
+      const window = this.computeIncomingWindow();
+      const used = serialDiff(this.nextIncomingId, serialAdd(this.nextIncomingId, this.incomingWindow));
+      if (window > used && window - used >= Math.max(1, this.advertisedWindow >> 1)) {
+        this.flowPending = true;
+        this.connection.work(this);
+      }
+    }
+  }
+
+  /** @internal Drops a settled delivery from the session's maps. */
+  forget(d: Delivery): void {
+    if (d.id < 0) return;
+    const map = d.outgoing ? this.outgoingDeliveries : this.incomingDeliveries;
+    if (map.get(d.id) === d) map.delete(d.id);
+    this.dispositions.delete(d);
+  }
+
+  /** @internal The lowest free local handle, or -1 when all up to the limits are taken. */
+  allocateHandle(): number {
+    const max = Math.min(this.handleMax, this.remoteHandleMax);
+    for (let h = 0; h <= max; h++) if (!this.linksByHandle.has(h)) return h;
+    return -1;
+  }
+}

@@ -1,0 +1,514 @@
+/**
+ * The transport: the byte stream of one connection, sans I/O. Bytes come in with `push`, go out with
+ * `takeOutput` (or `pending`/`peek`/`pop`), and time comes in with `tick(now)`. It negotiates the
+ * protocol headers, runs the SASL exchange, frames and unframes performatives, and turns any protocol
+ * violation by the peer into a close with the right condition and a `transport_error` event: nothing
+ * the peer sends makes `push` throw.
+ */
+import { ByteWriter } from '../codec/byte-writer.js';
+import { readValue } from '../codec/composites.js';
+import { Decoder } from '../codec/decoder.js';
+import { Encoder } from '../codec/encoder.js';
+import { DecodeError, ProtonError } from '../errors.js';
+import { type FrameTracer, type Logger, NULL_LOGGER } from '../util/logger.js';
+import { Condition, ErrorCondition } from './condition.js';
+import type { Connection } from './connection.js';
+import { dispatchFrame } from './dispatch.js';
+import { State } from './endpoint.js';
+import { EventType } from './event.js';
+import {
+  AMQP_HEADER,
+  EMPTY_FRAME,
+  FRAME_HEADER_SIZE,
+  FrameType,
+  MIN_MAX_FRAME_SIZE,
+  ProtocolId,
+  readHeader,
+  SASL_HEADER,
+} from './frame.js';
+import { writeOutput } from './output.js';
+import type { SaslLayer } from './sasl-layer.js';
+import type { Session } from './session.js';
+import { traceFrame, traceHeader } from './trace-hooks.js';
+
+/** A protocol violation by the peer: the transport closes the connection with its condition. */
+export class ProtocolError extends ProtonError {
+  constructor(condition: string, message: string) {
+    super(message, { condition });
+    this.name = 'ProtocolError';
+  }
+}
+
+/** Options of a transport. */
+export interface TransportOptions {
+  /** The server side of the connection (it waits for the client's header). @default false */
+  server?: boolean;
+  /** The largest frame this side accepts, advertised in the open. @default 1048576 */
+  maxFrameSize?: number;
+  /** The highest channel this side accepts. @default 32767 */
+  channelMax?: number;
+  /**
+   * Milliseconds of silence from the peer after which the connection is closed with
+   * `amqp:resource-limit-exceeded`; half of it is advertised, as Proton does. 0 for none. @default 0
+   */
+  idleTimeout?: number;
+  /** Where diagnostics go. @default no logging */
+  logger?: Logger;
+  /** Where frame traces go (on when `PN_TRACE_FRM` is set); undefined for no tracing. */
+  tracer?: FrameTracer;
+}
+
+type Layer = 'header' | 'sasl' | 'amqp-header' | 'amqp' | 'done';
+
+export class Transport {
+  readonly server: boolean;
+  /** The largest frame this side accepts. */
+  readonly maxFrameSize: number;
+  /** The highest channel this side accepts. */
+  readonly channelMax: number;
+  /** The local idle timeout in milliseconds (0: none). */
+  readonly idleTimeout: number;
+  /** The peer's largest frame. */
+  remoteMaxFrameSize = 0xffffffff;
+  /** The peer's highest channel. */
+  remoteChannelMax = 0xffff;
+  /** The peer's idle timeout in milliseconds, as it advertised (0: none). */
+  remoteIdleTimeout = 0;
+  /** The error that ended the transport, if one did. */
+  condition: Condition | undefined = undefined;
+  /** The bound connection. */
+  connection: Connection | undefined = undefined;
+  /** The SASL layer, when SASL is on. */
+  sasl: SaslLayer | undefined = undefined;
+  /** Whether the byte stream is encrypted (TLS): SASL PLAIN is refused on a clear one unless allowed. */
+  encrypted = false;
+  readonly logger: Logger;
+  readonly tracer: FrameTracer | undefined;
+  /** Frames read and written (heartbeats included). */
+  framesInput = 0;
+  framesOutput = 0;
+
+  /** @internal The output encoder and its buffer. */
+  readonly enc: Encoder;
+  /** @internal Sessions by local channel and by the peer's channel. */
+  readonly sessionsByChannel = new Map<number, Session>();
+  readonly sessionsByRemoteChannel = new Map<number, Session>();
+  /** @internal The layer input is in. */
+  layer: Layer = 'header';
+  /** @internal Which protocol headers went out. */
+  saslHeaderSent = false;
+  amqpHeaderSent = false;
+  /** @internal The peer's open arrived. */
+  remoteOpened = false;
+  /** No more output (our close went out, or the transport failed). */
+  headClosed = false;
+  /** No more input (the peer's close arrived, the stream ended, or the transport failed). */
+  tailClosed = false;
+  private closedEmitted = false;
+
+  private tail: Buffer | undefined = undefined;
+  private tailFill = 0;
+  private inputCount = 0;
+  private outputCount = 0;
+  private tickInputCount = -1;
+  private tickOutputCount = -1;
+  private lastInput = 0;
+  private lastOutput = 0;
+
+  constructor(options: TransportOptions = {}) {
+    this.server = options.server ?? false;
+    this.maxFrameSize = Math.max(MIN_MAX_FRAME_SIZE, options.maxFrameSize ?? 1048576);
+    this.channelMax = options.channelMax ?? 32767;
+    this.idleTimeout = options.idleTimeout ?? 0;
+    this.logger = options.logger ?? NULL_LOGGER;
+    this.tracer = options.tracer;
+    this.enc = new Encoder(new ByteWriter(4096));
+  }
+
+  /** Binds a connection: its frames go through this transport. */
+  bind(connection: Connection): void {
+    this.connection = connection;
+    connection.transport = this;
+    connection.emit(EventType.connectionBound, connection);
+    this.wake();
+  }
+
+  /** Unbinds the connection. */
+  unbind(): void {
+    const c = this.connection;
+    if (c === undefined) return;
+    c.transport = undefined;
+    this.connection = undefined;
+    c.emit(EventType.connectionUnbound, c);
+  }
+
+  /** Turns SASL on, with the layer that runs the exchange (see `sasl-layer.ts`). */
+  setSasl(layer: SaslLayer): void {
+    this.sasl = layer;
+  }
+
+  /** Both directions are finished. */
+  get closed(): boolean {
+    return this.headClosed && this.tailClosed;
+  }
+
+  /** @internal Something changed: let the I/O layer know there may be output. */
+  wake(): void {
+    this.connection?.emit(EventType.transport, this);
+  }
+
+  // ------------------------------------------------------------------------------------------------
+  // Output
+
+  /** Bytes waiting to go out (producing the frames owed first). */
+  pending(): number {
+    this.produce();
+    return this.enc.w.pos;
+  }
+
+  /**
+   * Everything waiting to go out, as one buffer, or undefined when there is nothing. The buffer is
+   * handed over: the transport writes later output into a new one.
+   */
+  takeOutput(): Buffer | undefined {
+    this.produce();
+    const w = this.enc.w;
+    if (w.pos === 0) return undefined;
+    const out = w.buf.subarray(0, w.pos);
+    w.buf = Buffer.allocUnsafe(Math.max(4096, Math.min(w.buf.length, 1 << 20)));
+    w.pos = 0;
+    this.outputCount++;
+    return out;
+  }
+
+  /** Proton's `peek`: up to `n` bytes of output without taking them. */
+  peek(n: number): Buffer {
+    this.produce();
+    return Buffer.from(this.enc.w.buf.subarray(0, Math.min(n, this.enc.w.pos)));
+  }
+
+  /** Proton's `pop`: drops `n` bytes of output. */
+  pop(n: number): void {
+    const w = this.enc.w;
+    const k = Math.min(n, w.pos);
+    w.buf.copyWithin(0, k, w.pos);
+    w.pos -= k;
+    if (k > 0) this.outputCount++;
+  }
+
+  /** Writes what is owed: headers, SASL frames, then the frames of the connection's endpoints. */
+  private produce(): void {
+    if (this.headClosed) return;
+    try {
+      if (!this.server) this.writeClientHeaders();
+      if (this.sasl !== undefined && !this.sasl.finished) this.sasl.produce(this);
+      if (this.amqpHeaderSent && this.connection !== undefined && this.layer !== 'done') {
+        writeOutput(this, this.connection);
+      }
+    } catch (e) {
+      this.failed(e);
+    }
+    this.checkClosed();
+  }
+
+  private writeClientHeaders(): void {
+    if (this.sasl !== undefined && !this.saslHeaderSent) {
+      this.writeHeader(SASL_HEADER);
+      this.saslHeaderSent = true;
+    }
+    if (!this.amqpHeaderSent && (this.sasl === undefined || this.sasl.succeeded)) {
+      this.writeHeader(AMQP_HEADER);
+      this.amqpHeaderSent = true;
+    }
+  }
+
+  /** @internal */
+  writeHeader(h: Buffer): void {
+    this.enc.w.bytes(h);
+    if (this.tracer) traceHeader(this, '->', h);
+  }
+
+  /** @internal Called after a frame is written, for counting and tracing. */
+  wroteFrame(start: number, type: number): void {
+    this.framesOutput++;
+    if (this.tracer) traceFrame(this, '->', this.enc.w.buf.subarray(start, this.enc.w.pos), type);
+  }
+
+  /** @internal Marks the output finished (after our close). */
+  closeHead(): void {
+    if (this.headClosed) return;
+    this.headClosed = true;
+    this.connection?.emit(EventType.transportHeadClosed, this);
+  }
+
+  // ------------------------------------------------------------------------------------------------
+  // Input
+
+  /** Feeds bytes received from the peer. Never throws: a violation closes the connection instead. */
+  push(chunk: Uint8Array): void {
+    if (this.tailClosed || chunk.length === 0) return;
+    this.inputCount++;
+    const buf = Buffer.isBuffer(chunk)
+      ? chunk
+      : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+    try {
+      this.consume(buf);
+    } catch (e) {
+      this.failed(e);
+    }
+    this.checkClosed();
+  }
+
+  /** The peer's stream ended (Proton's `close_tail`). */
+  closeTail(): void {
+    if (this.tailClosed) return;
+    this.tailClosed = true;
+    const c = this.connection;
+    if (
+      !this.closed &&
+      c !== undefined &&
+      c.remoteState !== State.REMOTE_CLOSED &&
+      this.condition === undefined
+    ) {
+      this.condition = new Condition(ErrorCondition.connectionForced, 'connection aborted');
+      c.emit(EventType.transportError, this);
+    }
+    c?.emit(EventType.transportTailClosed, this);
+    this.checkClosed();
+  }
+
+  private consume(buf: Buffer): void {
+    let pos = 0;
+    if (this.tail !== undefined) {
+      pos = this.fillTail(buf);
+      if (pos < 0) return;
+    }
+    while (pos < buf.length && !this.tailClosed) {
+      const left = buf.length - pos;
+      if (this.layer === 'header' || this.layer === 'amqp-header') {
+        if (left < 8) return this.keepTail(buf.subarray(pos), 8);
+        this.handleHeader(buf, pos);
+        pos += 8;
+        continue;
+      }
+      if (left < 4) return this.keepTail(buf.subarray(pos), FRAME_HEADER_SIZE);
+      const size = this.frameSize(buf.readUInt32BE(pos), pos);
+      if (left < size) return this.keepTail(buf.subarray(pos), size);
+      this.handleFrame(buf.subarray(pos, pos + size));
+      pos += size;
+    }
+  }
+
+  private frameSize(size: number, at: number): number {
+    if (size < FRAME_HEADER_SIZE) {
+      throw new ProtocolError(ErrorCondition.framingError, `frame size ${size} is below the frame header`);
+    }
+    if (size > this.maxFrameSize) {
+      throw new ProtocolError(
+        ErrorCondition.framingError,
+        `frame of ${size} bytes exceeds the max-frame-size of ${this.maxFrameSize} (at input byte ${at})`,
+      );
+    }
+    return size;
+  }
+
+  /**
+   * Keeps the start of a frame (or header) for the next chunk. Once the size is known, the tail is a
+   * buffer of exactly that size: never a buffer a view handed out may still point into.
+   */
+  private keepTail(part: Buffer, need: number): void {
+    const size = need > 8 || this.layer.endsWith('header') ? need : need;
+    this.tail = Buffer.allocUnsafe(Math.max(size, part.length));
+    part.copy(this.tail, 0);
+    this.tailFill = part.length;
+  }
+
+  /** Adds a chunk to the kept tail; returns where in `buf` reading goes on, or -1 when all was taken. */
+  private fillTail(buf: Buffer): number {
+    let tail = this.tail!;
+    let used = 0;
+    // A frame's size is known once 4 bytes are in: widen the tail to the whole frame.
+    if (this.tailFill < 4 && !this.layer.endsWith('header')) {
+      const k = Math.min(4 - this.tailFill, buf.length);
+      buf.copy(tail, this.tailFill, 0, k);
+      this.tailFill += k;
+      used = k;
+      if (this.tailFill < 4) return -1;
+      const size = this.frameSize(tail.readUInt32BE(0), 0);
+      const whole = Buffer.allocUnsafe(size);
+      tail.copy(whole, 0, 0, 4);
+      this.tail = whole;
+      tail = whole;
+    }
+    const k = Math.min(tail.length - this.tailFill, buf.length - used);
+    buf.copy(tail, this.tailFill, used, used + k);
+    this.tailFill += k;
+    used += k;
+    if (this.tailFill < tail.length) return -1;
+    this.tail = undefined;
+    this.tailFill = 0;
+    if (this.layer === 'header' || this.layer === 'amqp-header') this.handleHeader(tail, 0);
+    else this.handleFrame(tail);
+    return used;
+  }
+
+  private handleHeader(b: Buffer, at: number): void {
+    const h = readHeader(b, at);
+    if (this.tracer) traceHeader(this, '<-', b.subarray(at, at + 8));
+    if (!h.valid) {
+      throw new ProtocolError(ErrorCondition.framingError, 'the peer sent no AMQP protocol header');
+    }
+    if (h.protocolId === ProtocolId.tls) {
+      throw new ProtocolError(
+        ErrorCondition.framingError,
+        'the peer asked for TLS, which this port does not speak',
+      );
+    }
+    if (h.version !== '1.0.0') {
+      throw new ProtocolError(ErrorCondition.framingError, `unsupported AMQP version ${h.version}`);
+    }
+    if (this.layer === 'header' && h.protocolId === ProtocolId.sasl && this.sasl !== undefined) {
+      if (this.server && !this.saslHeaderSent) {
+        this.writeHeader(SASL_HEADER);
+        this.saslHeaderSent = true;
+      }
+      this.layer = 'sasl';
+      return;
+    }
+    if (
+      h.protocolId === ProtocolId.amqp &&
+      (this.sasl === undefined || this.sasl.succeeded || this.sasl.optional)
+    ) {
+      if (this.sasl !== undefined && !this.sasl.succeeded) this.sasl.skip();
+      if (this.server && !this.amqpHeaderSent) {
+        this.writeHeader(AMQP_HEADER);
+        this.amqpHeaderSent = true;
+      }
+      this.layer = 'amqp';
+      this.wake();
+      return;
+    }
+    // The header we do not speak: answer with ours, as the spec asks, and close.
+    if (this.server && !this.saslHeaderSent && !this.amqpHeaderSent) {
+      this.writeHeader(this.sasl !== undefined ? SASL_HEADER : AMQP_HEADER);
+      if (this.sasl !== undefined) this.saslHeaderSent = true;
+      else this.amqpHeaderSent = true;
+    }
+    const want = this.sasl !== undefined && !this.sasl.succeeded ? 'SASL' : 'AMQP';
+    throw new ProtocolError(ErrorCondition.framingError, `expected the ${want} protocol header`);
+  }
+
+  private handleFrame(frame: Buffer): void {
+    this.framesInput++;
+    const doff = frame[4]!;
+    const type = frame[5]!;
+    const channel = frame.readUInt16BE(6);
+    if (doff < 2) throw new ProtocolError(ErrorCondition.framingError, `data offset ${doff} is below 2`);
+    const bodyStart = doff * 4;
+    if (bodyStart > frame.length) {
+      throw new ProtocolError(ErrorCondition.framingError, `data offset ${doff} runs past the frame`);
+    }
+    if (this.tracer) traceFrame(this, '<-', frame, type);
+    if (bodyStart === frame.length) return; // an empty frame: a heartbeat
+    const d = new Decoder(frame, {}, bodyStart);
+    const body = readValue(d);
+    const payload = frame.subarray(d.pos);
+    if (this.layer === 'sasl') {
+      if (type !== FrameType.sasl)
+        throw new ProtocolError(ErrorCondition.framingError, 'expected a SASL frame');
+      this.sasl!.handle(this, body);
+      if (this.sasl!.succeeded && this.layer === 'sasl') this.layer = 'amqp-header';
+      return;
+    }
+    if (type !== FrameType.amqp)
+      throw new ProtocolError(ErrorCondition.framingError, `unexpected frame type ${type}`);
+    if (this.connection === undefined)
+      throw new ProtocolError(ErrorCondition.internalError, 'no connection bound');
+    dispatchFrame(this, this.connection, channel, body, payload);
+  }
+
+  // ------------------------------------------------------------------------------------------------
+  // Failure and closing
+
+  /** Closes the connection for an error found here: the condition goes to the peer and to the events. */
+  fail(condition: string, description: string): void {
+    if (this.condition !== undefined && this.tailClosed) return;
+    this.condition = new Condition(condition, description);
+    this.logger.error(`connection failed: ${condition}: ${description}`);
+    this.tailClosed = true;
+    this.tail = undefined;
+    const c = this.connection;
+    c?.emit(EventType.transportError, this);
+    if (!this.headClosed && c !== undefined && this.amqpHeaderSent && this.layer !== 'sasl') {
+      try {
+        writeOutput(this, c, this.condition);
+      } catch (e) {
+        this.logger.error(`could not write the close: ${String(e)}`);
+      }
+    }
+    this.closeHead();
+    c?.emit(EventType.transportTailClosed, this);
+    this.checkClosed();
+  }
+
+  private failed(e: unknown): void {
+    if (e instanceof ProtocolError) this.fail(e.condition, e.message);
+    else if (e instanceof DecodeError) this.fail(ErrorCondition.decodeError, e.message);
+    else this.fail(ErrorCondition.internalError, e instanceof Error ? e.message : String(e));
+  }
+
+  /** @internal The peer's close arrived: no more input is expected. */
+  remoteClosed(): void {
+    this.tailClosed = true;
+    this.connection?.emit(EventType.transportTailClosed, this);
+  }
+
+  private checkClosed(): void {
+    if (this.closedEmitted || !this.headClosed || !this.tailClosed) return;
+    this.closedEmitted = true;
+    this.connection?.emit(EventType.transportClosed, this);
+  }
+
+  // ------------------------------------------------------------------------------------------------
+  // Time
+
+  /**
+   * Drives the idle timeout with the current time in milliseconds: closes the connection when the peer
+   * has been silent longer than our timeout, and sends an empty frame when we have been silent for half
+   * of the peer's. Returns the time of the next deadline, or 0 when there is none.
+   */
+  tick(now: number): number {
+    if (this.inputCount !== this.tickInputCount) {
+      this.tickInputCount = this.inputCount;
+      this.lastInput = now;
+    }
+    if (this.outputCount !== this.tickOutputCount) {
+      this.tickOutputCount = this.outputCount;
+      this.lastOutput = now;
+    }
+    if (this.headClosed && this.tailClosed) return 0;
+    let deadline = 0;
+    if (this.idleTimeout > 0 && !this.tailClosed) {
+      if (now - this.lastInput >= this.idleTimeout) {
+        this.fail(ErrorCondition.resourceLimitExceeded, 'local-idle-timeout expired');
+        return 0;
+      }
+      deadline = this.lastInput + this.idleTimeout;
+    }
+    if (this.remoteIdleTimeout > 0 && this.remoteOpened && !this.headClosed) {
+      const half = this.remoteIdleTimeout / 2;
+      if (now - this.lastOutput >= half) {
+        if (this.enc.w.pos === 0) {
+          this.enc.w.bytes(EMPTY_FRAME);
+          this.framesOutput++;
+          if (this.tracer) traceFrame(this, '->', EMPTY_FRAME, FrameType.amqp);
+          this.wake();
+        }
+        this.lastOutput = now;
+      }
+      const next = this.lastOutput + half;
+      deadline = deadline === 0 ? next : Math.min(deadline, next);
+    }
+    return deadline;
+  }
+}
