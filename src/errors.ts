@@ -83,3 +83,42 @@ export class SASLError extends ProtonError {
     this.code = code;
   }
 }
+
+/**
+ * An error condition as a rejected outcome carries it to the sender: a symbolic name, an optional
+ * description and optional info. The engine's `Condition` fits.
+ */
+export interface ConditionLike {
+  /** The condition's symbolic name, for example `amqp:invalid-field`. */
+  readonly name: string;
+  /** What went wrong, for people. */
+  readonly description?: string | undefined;
+  /** Extra information: a map keyed by symbols. */
+  readonly info?: unknown;
+}
+
+/**
+ * Thrown from `onMessage` to reject the message: the delivery is settled with the rejected outcome,
+ * carrying `error` when one is given (Proton's `Reject`). Any other exception propagates.
+ */
+export class Reject extends ProtonError {
+  /** The error the rejected outcome carries to the sender; undefined for none. */
+  readonly error: ConditionLike | undefined;
+
+  constructor(message = 'message rejected', error?: ConditionLike) {
+    super(message, error === undefined ? {} : { condition: error.name, info: error.info });
+    this.name = 'Reject';
+    this.error = error;
+  }
+}
+
+/**
+ * Thrown from `onMessage` to release the message: the delivery is settled with the modified outcome,
+ * delivery-failed and undeliverable-here both false, as Proton 0.37 sends it (Proton's `Release`).
+ */
+export class Release extends ProtonError {
+  constructor(message = 'message released') {
+    super(message);
+    this.name = 'Release';
+  }
+}

@@ -9,7 +9,7 @@ import { DecodeError, EncodeError } from '../errors.js';
 import { ByteWriter } from './byte-writer.js';
 import { COMPOSITE_CLASSES } from './composite-types.js';
 import { type DecodeOptions, type Decoder, decodeWith } from './decoder.js';
-import { type EncodeOptions, Encoder } from './encoder.js';
+import { type EncodeOptions, Encoder, setCompositeWriter } from './encoder.js';
 import { Code, TYPE_OF_CODE } from './format-codes.js';
 import { COMPOSITES, type CompositeSpec, type FieldSpec } from './spec.js';
 import {
@@ -320,12 +320,19 @@ function writeSingle(e: Encoder, spec: CompositeSpec, f: FieldSpec, v: unknown):
   }
 }
 
-/** Writes any value, composite objects included, at any depth of lists. */
+/** Writes any value, composite objects included, at any depth. */
 export function writeAny(e: Encoder, v: unknown): void {
   const spec = specOf(v);
   if (spec !== undefined) writeFields(e, spec, v as Record<string, unknown>);
   else e.value(v as Encodable);
 }
+
+setCompositeWriter((e, v) => {
+  const spec = specOf(v);
+  if (spec === undefined) return false;
+  writeFields(e, spec, v as Record<string, unknown>);
+  return true;
+});
 
 /** Writes a map whose string keys are symbols (fields, annotations, filter sets): a Map or a plain object. */
 export function writeSymbolKeyedMap(

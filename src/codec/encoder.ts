@@ -43,6 +43,17 @@ export interface EncodeOptions {
 }
 
 const TWO_63 = 2 ** 63;
+
+/**
+ * Writes objects of the spec's composite classes (an `Accepted` inside a map, a `Source` in a list);
+ * composites.ts installs it, so that this file need not know the composite table.
+ */
+let compositeWriter: ((e: Encoder, v: object) => boolean) | undefined;
+
+/** @internal Installs the writer of composite objects. */
+export function setCompositeWriter(w: (e: Encoder, v: object) => boolean): void {
+  compositeWriter = w;
+}
 const UINT_MAX = 0xffffffff;
 
 /** A plain object, as opposed to a class instance: encoded as a map with string keys. */
@@ -161,6 +172,7 @@ export class Encoder {
         return this.array(v as AmqpArray);
     }
     if (isPlainObject(v)) return this.objectMap(v as Record<string, Encodable>);
+    if (compositeWriter !== undefined && compositeWriter(this, v)) return;
     throw new EncodeError(`cannot encode ${describe(v)} as an AMQP value`);
   }
 

@@ -104,7 +104,7 @@ export class Delivery {
     this.chunks = [];
     this.size = 0;
     this.done = true;
-    this.link.deliveryChanged(this);
+    this.link.deliveryAborted(this);
   }
 
   /** Clears `updated` once the application has seen the remote change. */

@@ -50,7 +50,7 @@ export function dispatchFrame(
   if (body instanceof Transfer) return handleTransfer(t, s, body, payload);
   if (body instanceof Disposition) return handleDisposition(s, body);
   if (body instanceof Flow) return handleFlow(s, body);
-  if (body instanceof Attach) return handleAttach(t, s, body);
+  if (body instanceof Attach) return handleAttach(s, body);
   if (body instanceof Detach) return handleDetach(s, body);
   if (body instanceof End) return handleEnd(t, s, body);
   throw new ProtocolError(ErrorCondition.framingError, `not a performative: ${describe(body)}`);
@@ -136,7 +136,7 @@ function handleEnd(t: Transport, s: Session, end: End): void {
   s.connection.emit(EventType.sessionRemoteClose, s);
 }
 
-function handleAttach(t: Transport, s: Session, attach: Attach): void {
+function handleAttach(s: Session, attach: Attach): void {
   const handle = attach.handle;
   if (handle > s.handleMax) {
     throw new ProtocolError(
@@ -164,12 +164,8 @@ function handleAttach(t: Transport, s: Session, attach: Attach): void {
   link.remoteOfferedCapabilities = attach.offeredCapabilities;
   link.remoteDesiredCapabilities = attach.desiredCapabilities;
   link.remoteUnsettled = attach.unsettled;
-  if (link instanceof Receiver) {
-    if (attach.initialDeliveryCount === undefined && attach.source !== undefined && t.remoteOpened) {
-      // A sender must give its initial delivery-count; a peer that does not starts from 0.
-    }
-    link.deliveryCount = attach.initialDeliveryCount ?? 0;
-  }
+  // A peer sender that gives no initial delivery-count (it must) is taken to start from 0.
+  if (link instanceof Receiver) link.deliveryCount = attach.initialDeliveryCount ?? 0;
   link.remoteState = State.REMOTE_ACTIVE;
   s.connection.emit(EventType.linkRemoteOpen, link);
 }
@@ -220,6 +216,7 @@ function handleFlow(s: Session, flow: Flow): void {
     (link as Receiver).remoteFlow(flow.deliveryCount, flow.linkCredit ?? 0, flow.drain ?? false);
     link.available = flow.available ?? link.available;
   }
+  if (flow.properties !== undefined) link.remoteFlowProperties = flow.properties as Map<AmqpValue, AmqpValue>;
   if (flow.echo) link.flowPending = true;
   s.connection.work(link);
   s.connection.emit(EventType.linkFlow, link);
@@ -258,7 +255,7 @@ function handleTransfer(t: Transport, s: Session, tr: Transfer, payload: Buffer)
     link.linkCredit--;
     link.deliveryCount = serialAdd(link.deliveryCount, 1);
     s.incomingDeliveries.set(d.id, d);
-    link.deliveries.push(d);
+    link.deliveries.add(d);
     link.incoming.push(d);
     if (link.current === undefined) link.current = d;
   } else if (tr.deliveryId !== undefined && tr.deliveryId !== d.id) {
@@ -273,6 +270,7 @@ function handleTransfer(t: Transport, s: Session, tr: Transfer, payload: Buffer)
     d.aborted = true;
     d.partial = false;
     s.incomingBytes -= d.size;
+    t.bufferedBytes -= d.size;
     d.chunks = [];
     d.size = 0;
     s.connection.emit(EventType.delivery, d);
@@ -283,6 +281,13 @@ function handleTransfer(t: Transport, s: Session, tr: Transfer, payload: Buffer)
     d.size += payload.length;
     d.transferred += payload.length;
     s.incomingBytes += payload.length;
+    t.bufferedBytes += payload.length;
+    if (t.bufferedBytes > t.maxBufferedBytes) {
+      throw new ProtocolError(
+        ErrorCondition.resourceLimitExceeded,
+        `more than ${t.maxBufferedBytes} bytes of incoming deliveries held unread`,
+      );
+    }
     const max = link.maxMessageSize;
     if (max !== 0 && d.transferred > Number(max)) {
       throw new ProtocolError(
@@ -297,7 +302,6 @@ function handleTransfer(t: Transport, s: Session, tr: Transfer, payload: Buffer)
     s.connection.work(s);
   }
   s.connection.emit(EventType.delivery, d);
-  void t;
 }
 
 function handleDisposition(s: Session, disp: Disposition): void {

@@ -23,6 +23,8 @@ export abstract class Endpoint {
   remoteCondition: Condition | undefined = undefined;
   /** Application data: the engine never touches it. */
   context: unknown = undefined;
+  /** The handler for this endpoint's events (the container dispatches to it); the engine never touches it. */
+  handler: unknown = undefined;
 
   /** The OR of the local and the remote state flags. */
   get state(): number {

@@ -55,6 +55,10 @@ export abstract class Link extends Endpoint {
   desiredCapabilities: string[] | undefined = undefined;
   remoteOfferedCapabilities: string[] | undefined = undefined;
   remoteDesiredCapabilities: string[] | undefined = undefined;
+  /** Properties sent with this link's next flow (keys are symbols). */
+  flowProperties: Map<AmqpValue, AmqpValue> | undefined = undefined;
+  /** The properties of the peer's last flow for this link. */
+  remoteFlowProperties: Map<AmqpValue, AmqpValue> | undefined = undefined;
   /** The unsettled map sent in the attach (for resuming durable links). */
   unsettled: Map<AmqpValue, AmqpValue> | undefined = undefined;
   remoteUnsettled: Map<AmqpValue, AmqpValue> | undefined = undefined;
@@ -68,7 +72,7 @@ export abstract class Link extends Endpoint {
   /** The sender's hint of how many deliveries it has to send. */
   available = 0;
   /** Deliveries on this link not yet settled here, oldest first. */
-  readonly deliveries: Delivery[] = [];
+  readonly deliveries = new Set<Delivery>();
   /** The delivery `send`/`recv` act on. */
   current: Delivery | undefined = undefined;
 
@@ -112,7 +116,7 @@ export abstract class Link extends Endpoint {
 
   /** Deliveries not settled here. */
   get unsettledCount(): number {
-    return this.deliveries.length;
+    return this.deliveries.size;
   }
 
   /** Attaches the link. */
@@ -154,10 +158,16 @@ export abstract class Link extends Endpoint {
     this.connection.work(this);
   }
 
+  /** @internal An outgoing delivery was aborted: it no longer counts as queued. */
+  deliveryAborted(d: Delivery): void {
+    if (this instanceof Sender && !d.started && this.current !== d) this.queuedCount--;
+    if (this.current === d) this.current = undefined;
+    this.connection.work(this);
+  }
+
   /** @internal Drops a settled delivery from the link's books. */
   forget(d: Delivery): void {
-    const i = this.deliveries.indexOf(d);
-    if (i >= 0) this.deliveries.splice(i, 1);
+    this.deliveries.delete(d);
     this.session.forget(d);
     if (this.current === d) this.current = undefined;
   }
@@ -174,15 +184,22 @@ export abstract class Link extends Endpoint {
 export class Sender extends Link {
   readonly isSender = true;
   private nextTag = 1;
+  /** @internal Deliveries not yet all written, in order: the transport works through them. */
+  readonly unsent: Delivery[] = [];
+  /** @internal Deliveries advanced past and not yet started on the wire. */
+  queuedCount = 0;
+  /**
+   * Deliveries that were in flight when the connection was lost: sent, not settled by the peer, fate
+   * unknown. The container reports them to the application (and can send them again).
+   */
+  readonly inDoubt: Delivery[] = [];
 
   get credit(): number {
-    return this.linkCredit - this.queued;
+    return this.linkCredit - this.queuedCount;
   }
 
   get queued(): number {
-    let n = 0;
-    for (const d of this.deliveries) if (d.done && !d.started && !d.aborted) n++;
-    return n;
+    return this.queuedCount;
   }
 
   /** The next default delivery tag: "1", "2", "3"... as Proton's. */
@@ -198,7 +215,8 @@ export class Sender extends Link {
     }
     const t = tag === undefined ? this.deliveryTag() : typeof tag === 'string' ? Buffer.from(tag) : tag;
     const d = new Delivery(t, this, true);
-    this.deliveries.push(d);
+    this.deliveries.add(d);
+    this.unsent.push(d);
     this.current = d;
     return d;
   }
@@ -208,6 +226,13 @@ export class Sender extends Link {
     this.checkOpen('send');
     const d = this.current;
     if (d === undefined || d.done) throw new LinkError('no current delivery: call delivery() first');
+    const max = this.remoteMaxMessageSize;
+    if (max !== 0 && d.size + d.transferred + bytes.length > Number(max)) {
+      throw new LinkError(
+        `the message would exceed the peer's max-message-size of ${max} bytes`,
+        'amqp:link:message-size-exceeded',
+      );
+    }
     if (bytes.length > 0) {
       d.chunks.push(bytes);
       d.size += bytes.length;
@@ -220,6 +245,7 @@ export class Sender extends Link {
     const d = this.current;
     if (d === undefined) return false;
     d.done = true;
+    if (!d.started) this.queuedCount++;
     this.current = undefined;
     if (this.sndSettleMode === SenderSettleMode.settled && !d.settled) d.settled = true;
     this.connection.work(this);

@@ -122,13 +122,18 @@ function writeSessionWork(t: Transport, s: Session): void {
     s.flowPending = false;
     frame(t, s.channel, sessionFlow(s));
   }
-  for (const l of s.links) if (l instanceof Sender && l.deliveries.length > 0) writeTransfers(t, s, l);
+  for (const l of s.links) if (l instanceof Sender && l.unsent.length > 0) writeTransfers(t, s, l);
   writeDispositions(t, s);
 }
 
 function writeLinkWork(t: Transport, l: Link): void {
   const s = l.session;
-  if (s.channel < 0 || s.localState === State.LOCAL_CLOSED) return;
+  if (s.localState === State.LOCAL_CLOSED) return;
+  if (s.channel < 0) {
+    // The session has not begun yet: keep the work for when it has.
+    l.connection.workList.add(l);
+    return;
+  }
   if (l.attachPending) writeAttach(t, s, l);
   if (l.handle < 0) return;
   if (l.flowPending) {
@@ -140,10 +145,11 @@ function writeLinkWork(t: Transport, l: Link): void {
     f.available = l instanceof Sender ? l.available : undefined;
     f.drain = l.drain;
     f.echo = l.echo || undefined;
+    f.properties = l.flowProperties;
     l.echo = false;
     frame(t, s.channel, f);
   }
-  if (l instanceof Sender && l.deliveries.length > 0) writeTransfers(t, s, l);
+  if (l instanceof Sender && l.unsent.length > 0) writeTransfers(t, s, l);
   writeDispositions(t, s);
   if (l.detachPending) writeDetach(t, s, l);
 }
@@ -184,49 +190,45 @@ function writeDetach(t: Transport, s: Session, l: Link): void {
   s.linksByHandle.delete(l.handle);
 }
 
-/** Writes the transfers of a sender's deliveries, as far as credit and the peer's window allow. */
+/** Writes the transfers of a sender's deliveries, in order, as far as credit and the peer's window allow. */
 function writeTransfers(t: Transport, s: Session, l: Sender): void {
   if (l.localState === State.LOCAL_CLOSED && !l.detachPending) return;
-  let sent = false;
-  for (let i = 0; i < l.deliveries.length; i++) {
-    const d = l.deliveries[i]!;
-    if (d.started ? d.transferredAll : !d.done && d.size === 0) {
-      if (d.started) continue;
-      break; // the current delivery, still empty: later ones cannot overtake it
-    }
+  const q = l.unsent;
+  let started = false;
+  while (q.length > 0) {
+    const d = q[0]!;
     if (!d.started) {
       if (d.aborted) {
-        l.deliveries.splice(i--, 1);
+        q.shift();
+        l.forget(d);
         continue;
       }
+      if (!d.done && d.size === 0) break; // the current delivery, still empty: later ones wait behind it
       if (l.linkCredit <= 0 || s.remoteIncomingWindow <= 0) break;
       d.started = true;
+      if (d.done) l.queuedCount--;
       d.id = s.nextOutgoingDeliveryId;
       s.nextOutgoingDeliveryId = serialAdd(s.nextOutgoingDeliveryId, 1);
       if (!d.settled) s.outgoingDeliveries.set(d.id, d);
       l.linkCredit--;
       l.deliveryCount = serialAdd(l.deliveryCount, 1);
-      sent = true;
+      started = true;
     }
-    if (!writeDeliveryFrames(t, s, l, d)) break;
-    if (d.transferredAll && d.settled) {
-      l.forget(d);
-      i--;
-    }
+    writeDeliveryFrames(t, s, l, d);
+    if (!d.transferredAll) break; // the window closed, or the rest of a streamed delivery is to come
+    q.shift();
+    if (d.settled) l.forget(d);
   }
-  if (sent) l.connection.emit(EventType.linkFlow, l);
+  if (started) l.connection.emit(EventType.linkFlow, l);
 }
 
-/**
- * Writes frames of one delivery while the peer's window allows; returns false when the window closed
- * before the delivery was all out.
- */
-function writeDeliveryFrames(t: Transport, s: Session, l: Sender, d: Delivery): boolean {
+/** Writes frames of one delivery while the peer's window allows and bytes are there. */
+function writeDeliveryFrames(t: Transport, s: Session, l: Sender, d: Delivery): void {
   const w = t.enc.w;
   const first = d.transferred === 0 && !d.firstFrameSent;
   for (let firstFrame = first; ; firstFrame = false) {
-    if (s.remoteIncomingWindow <= 0) return false;
-    if (!firstFrame && d.size === 0 && !d.done && !d.aborted) return true; // waiting for more bytes
+    if (s.remoteIncomingWindow <= 0) return;
+    if (!firstFrame && d.size === 0 && !d.done && !d.aborted) return; // waiting for more bytes
     const start = beginFrame(w, FrameType.amqp, s.channel);
     w.u8(Code.described);
     w.u8(Code.smallulong);
@@ -274,7 +276,7 @@ function writeDeliveryFrames(t: Transport, s: Session, l: Sender, d: Delivery): 
       endFrame(w, start);
       t.wroteFrame(start, FrameType.amqp);
       d.transferredAll = true;
-      return true;
+      return;
     }
     const room = Math.max(0, t.remoteMaxFrameSize - (w.pos - start));
     const take = Math.min(room, d.size);
@@ -299,9 +301,9 @@ function writeDeliveryFrames(t: Transport, s: Session, l: Sender, d: Delivery): 
     t.wroteFrame(start, FrameType.amqp);
     if (!more) {
       d.transferredAll = true;
-      return true;
+      return;
     }
-    if (d.size === 0) return true; // streaming: the rest comes later
+    if (d.size === 0) return; // streaming: the rest comes later
   }
 }
 

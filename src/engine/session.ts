@@ -123,16 +123,14 @@ export class Session extends Endpoint {
     return Math.min(MAX_WINDOW, Math.floor(left / frame));
   }
 
-  /** @internal The application read `n` bytes: the window may open again. */
+  /** @internal The application read `n` bytes: with a capacity set, the window may open again. */
   bytesRead(n: number): void {
     this.incomingBytes -= n;
-    if (this.incomingCapacity > 0) {
-      const window = this.computeIncomingWindow();
-      const used = serialDiff(this.nextIncomingId, serialAdd(this.nextIncomingId, this.incomingWindow));
-      if (window > used && window - used >= Math.max(1, this.advertisedWindow >> 1)) {
-        this.flowPending = true;
-        this.connection.work(this);
-      }
+    const t = this.connection.transport;
+    if (t !== undefined) t.bufferedBytes -= n;
+    if (this.incomingCapacity > 0 && this.computeIncomingWindow() >= this.incomingWindow + Math.max(1, this.advertisedWindow >> 1)) {
+      this.flowPending = true;
+      this.connection.work(this);
     }
   }
 

@@ -10,7 +10,7 @@ import { readValue } from '../codec/composites.js';
 import { Decoder } from '../codec/decoder.js';
 import { Encoder } from '../codec/encoder.js';
 import { DecodeError, ProtonError } from '../errors.js';
-import { type FrameTracer, type Logger, NULL_LOGGER } from '../util/logger.js';
+import { type FrameTracer, frameTracerFromEnv, type Logger, NULL_LOGGER } from '../util/logger.js';
 import { Condition, ErrorCondition } from './condition.js';
 import type { Connection } from './connection.js';
 import { dispatchFrame } from './dispatch.js';
@@ -27,6 +27,7 @@ import {
   SASL_HEADER,
 } from './frame.js';
 import { writeOutput } from './output.js';
+import { resetForNewTransport } from './reset.js';
 import type { SaslLayer } from './sasl-layer.js';
 import type { Session } from './session.js';
 import { traceFrame, traceHeader } from './trace-hooks.js';
@@ -52,9 +53,14 @@ export interface TransportOptions {
    * `amqp:resource-limit-exceeded`; half of it is advertised, as Proton does. 0 for none. @default 0
    */
   idleTimeout?: number;
+  /**
+   * The most bytes of incoming deliveries the connection holds unread (reassembling, or waiting for the
+   * application); past it the connection closes with `amqp:resource-limit-exceeded`. @default 268435456
+   */
+  maxBufferedBytes?: number;
   /** Where diagnostics go. @default no logging */
   logger?: Logger;
-  /** Where frame traces go (on when `PN_TRACE_FRM` is set); undefined for no tracing. */
+  /** Where frame traces go. @default stderr when `PN_TRACE_FRM` is set, else none */
   tracer?: FrameTracer;
 }
 
@@ -68,6 +74,10 @@ export class Transport {
   readonly channelMax: number;
   /** The local idle timeout in milliseconds (0: none). */
   readonly idleTimeout: number;
+  /** The most incoming delivery bytes held unread. */
+  readonly maxBufferedBytes: number;
+  /** @internal Incoming delivery bytes held unread, over all sessions. */
+  bufferedBytes = 0;
   /** The peer's largest frame. */
   remoteMaxFrameSize = 0xffffffff;
   /** The peer's highest channel. */
@@ -120,8 +130,9 @@ export class Transport {
     this.maxFrameSize = Math.max(MIN_MAX_FRAME_SIZE, options.maxFrameSize ?? 1048576);
     this.channelMax = options.channelMax ?? 32767;
     this.idleTimeout = options.idleTimeout ?? 0;
+    this.maxBufferedBytes = options.maxBufferedBytes ?? 256 * 1024 * 1024;
     this.logger = options.logger ?? NULL_LOGGER;
-    this.tracer = options.tracer;
+    this.tracer = options.tracer ?? frameTracerFromEnv();
     this.enc = new Encoder(new ByteWriter(4096));
   }
 
@@ -133,12 +144,16 @@ export class Transport {
     this.wake();
   }
 
-  /** Unbinds the connection. */
+  /**
+   * Unbinds the connection. Its open endpoints are reset to go out again on the next transport bound to
+   * it (a reconnect), and deliveries that were in flight are set aside in each sender's `inDoubt`.
+   */
   unbind(): void {
     const c = this.connection;
     if (c === undefined) return;
     c.transport = undefined;
     this.connection = undefined;
+    resetForNewTransport(c);
     c.emit(EventType.connectionUnbound, c);
   }
 
@@ -152,10 +167,16 @@ export class Transport {
     return this.headClosed && this.tailClosed;
   }
 
-  /** @internal Something changed: let the I/O layer know there may be output. */
+  /** @internal Something changed: let the I/O layer know there may be output (once until it looks). */
   wake(): void {
+    if (this.woken) return;
+    this.woken = true;
     this.connection?.emit(EventType.transport, this);
+    this.onWake?.();
   }
+  /** Called (once until output is taken) when there may be output: the I/O layer schedules a flush. */
+  onWake: (() => void) | undefined = undefined;
+  private woken = false;
 
   // ------------------------------------------------------------------------------------------------
   // Output
@@ -198,6 +219,7 @@ export class Transport {
 
   /** Writes what is owed: headers, SASL frames, then the frames of the connection's endpoints. */
   private produce(): void {
+    this.woken = false;
     if (this.headClosed) return;
     try {
       if (!this.server) this.writeClientHeaders();

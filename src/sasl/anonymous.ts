@@ -45,12 +45,12 @@ export class AnonymousServer implements ServerMechanism {
   readonly name = 'ANONYMOUS';
   #done = false;
 
-  init(): ServerStep {
+  init(_initialResponse?: Uint8Array, _hostname?: string): ServerStep {
     this.#done = true;
     return { outcome: SaslCode.ok, user: ANONYMOUS_TRACE };
   }
 
-  response(): ServerStep {
+  response(_data?: Uint8Array): ServerStep {
     return failure(
       SaslCode.auth,
       `ANONYMOUS: unexpected sasl-response${this.#done ? ' after the outcome' : ''}`,

@@ -8,8 +8,9 @@ import {
   type ClientMechanism,
   failure,
   SaslCode,
+  type ServerFailure,
   type ServerMechanism,
-  type ServerStep,
+  type ServerSuccess,
 } from './mechanism.js';
 import { tryUtf8, utf8 } from './text.js';
 
@@ -48,7 +49,7 @@ export class ExternalServer implements ServerMechanism {
     this.#identity = identity;
   }
 
-  init(initialResponse: Uint8Array | undefined): ServerStep {
+  init(initialResponse: Uint8Array | undefined, _hostname?: string): ServerSuccess | ServerFailure {
     if (this.#done) return failure(SaslCode.auth, 'EXTERNAL: a second sasl-init');
     this.#done = true;
     if (this.#identity === undefined || this.#identity === '') {
@@ -63,7 +64,7 @@ export class ExternalServer implements ServerMechanism {
     return { outcome: SaslCode.ok, user: this.#identity, ...(authzid === '' ? {} : { authzid }) };
   }
 
-  response(): ServerStep {
+  response(_data?: Uint8Array): ServerFailure {
     this.#done = true;
     return failure(SaslCode.auth, 'EXTERNAL: unexpected sasl-response');
   }

@@ -121,14 +121,22 @@ function isPromiseLike<T>(v: T | PromiseLike<T>): v is PromiseLike<T> {
   return typeof (v as { then?: unknown } | null)?.then === 'function';
 }
 
+/** A thrown value as text, whatever it is (`String()` itself throws for some objects). */
+function describe(e: unknown): string {
+  try {
+    return e instanceof Error ? e.message : String(e);
+  } catch {
+    return 'an unprintable value';
+  }
+}
+
 /** Runs a user callback; its throw or rejection becomes a sys outcome. */
 export function callUser<T>(
   what: string,
   call: () => T | PromiseLike<T>,
   f: (v: T) => ServerStep | Promise<ServerStep>,
 ): ServerStep | Promise<ServerStep> {
-  const onError = (e: unknown): ServerStep =>
-    failure(SaslCode.sys, `${what} failed: ${e instanceof Error ? e.message : String(e)}`);
+  const onError = (e: unknown): ServerStep => failure(SaslCode.sys, `${what} failed: ${describe(e)}`);
   let value: T | PromiseLike<T>;
   try {
     value = call();

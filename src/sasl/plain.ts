@@ -73,7 +73,7 @@ export class PlainServer implements ServerMechanism {
     this.#authenticate = authenticate;
   }
 
-  init(initialResponse: Uint8Array | undefined): ServerStep | Promise<ServerStep> {
+  init(initialResponse: Uint8Array | undefined, _hostname?: string): ServerStep | Promise<ServerStep> {
     if (this.#state !== 'start') return this.#finish(failure(SaslCode.auth, 'PLAIN: a second sasl-init'));
     if (initialResponse === undefined) {
       // RFC 4422 section 5: no initial response, so ask for it with an empty challenge.

@@ -58,7 +58,11 @@ export interface ScramClientOptions {
 
 type State = 'initial' | 'first-sent' | 'final-sent' | 'verified' | 'failed';
 
-/** The client side of one SCRAM exchange. */
+/**
+ * The client side of one SCRAM exchange. `challenge()` derives the salted password synchronously
+ * (PBKDF2, as many rounds as the server's iteration count: a few milliseconds at 4096), which is why the
+ * count is bounded by `maxIterations`.
+ */
 export class ScramClient implements ClientMechanism {
   readonly name: string;
   readonly #hash: ScramHash;
@@ -92,7 +96,8 @@ export class ScramClient implements ClientMechanism {
       throw new InvalidOptionError('nonce', 'a nonce is printable ASCII characters other than a comma');
     }
     for (const option of ['user', 'authzid'] as const) {
-      if (options[option]?.includes('\0')) throw new InvalidOptionError(option, 'a SCRAM name cannot hold NUL');
+      if (options[option]?.includes('\0'))
+        throw new InvalidOptionError(option, 'a SCRAM name cannot hold NUL');
     }
     const authzid = options.authzid ? `a=${escapeName(saslPrep(options.authzid))}` : '';
     this.#gs2Header = `n,${authzid},`;

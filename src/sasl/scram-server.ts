@@ -85,7 +85,7 @@ export class ScramServer implements ServerMechanism {
     this.#makeNonce = options.nonce ?? randomNonce;
   }
 
-  init(initialResponse: Uint8Array | undefined): ServerStep | Promise<ServerStep> {
+  init(initialResponse: Uint8Array | undefined, _hostname?: string): ServerStep | Promise<ServerStep> {
     if (this.#state !== 'start') return this.#fail('a second sasl-init');
     if (initialResponse === undefined) {
       // RFC 4422 section 5: no initial response, so ask for the client-first-message.
@@ -124,7 +124,8 @@ export class ScramServer implements ServerMechanism {
     if (authzidPart !== '') {
       const escaped = attribute(authzidPart, 'a');
       authzid = escaped === undefined ? undefined : unescapeName(escaped);
-      if (authzid === undefined || authzid === '' || authzid.includes('\0')) return this.#fail('malformed authzid');
+      if (authzid === undefined || authzid === '' || authzid.includes('\0'))
+        return this.#fail('malformed authzid');
     }
     const gs2Header = message.slice(0, authzidEnd + 1);
     const clientFirstBare = message.slice(authzidEnd + 1);

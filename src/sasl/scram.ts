@@ -143,9 +143,11 @@ export function randomNonce(): string {
 
 const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
 
-/** Strict base64 (RFC 4648 with padding) to bytes, or undefined. */
+/** Strict base64 (RFC 4648, padded, canonical: unused bits zero) to bytes, or undefined. */
 export function fromBase64(s: string): Buffer | undefined {
-  return BASE64.test(s) ? Buffer.from(s, 'base64') : undefined;
+  if (!BASE64.test(s)) return undefined;
+  const bytes = Buffer.from(s, 'base64');
+  return bytes.toString('base64') === s ? bytes : undefined;
 }
 
 /** Bytes to base64. */

@@ -18,7 +18,12 @@ export interface Logger {
 function ignore(): void {}
 
 /** The logger that drops every message: the default. */
-export const NULL_LOGGER: Logger = Object.freeze({ debug: ignore, info: ignore, warn: ignore, error: ignore });
+export const NULL_LOGGER: Logger = Object.freeze({
+  debug: ignore,
+  info: ignore,
+  warn: ignore,
+  error: ignore,
+});
 
 /** Takes one line of the frame trace, without its newline. */
 export type FrameTracer = (line: string) => void;

@@ -23,7 +23,8 @@ export interface ExchangeResult {
   readonly transcript: readonly string[];
 }
 
-const text = (b: Uint8Array | undefined): string => (b === undefined ? '(none)' : Buffer.from(b).toString('utf8'));
+const text = (b: Uint8Array | undefined): string =>
+  b === undefined ? '(none)' : Buffer.from(b).toString('utf8');
 
 export async function exchange(
   client: ClientMechanism,
@@ -77,4 +78,5 @@ export async function exchange(
 /** The UTF-8 bytes of a string. */
 export const bytes = (s: string): Uint8Array => new TextEncoder().encode(s);
 /** The string of UTF-8 bytes. */
-export const str = (b: Uint8Array | undefined): string => (b === undefined ? '' : Buffer.from(b).toString('utf8'));
+export const str = (b: Uint8Array | undefined): string =>
+  b === undefined ? '' : Buffer.from(b).toString('utf8');

@@ -6,7 +6,7 @@ import { spawnSync } from 'node:child_process';
 
 const PYTHON = '/usr/bin/python3';
 
-const SCRIPT = String.raw`
+const SCRIPT = `
 import base64, hashlib, hmac, json, sys, unicodedata
 
 def name(s):

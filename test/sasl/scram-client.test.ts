@@ -7,8 +7,11 @@ import { bytes, str } from './exchange.js';
 import { pythonAvailable, pythonScram, type ScramCase } from './python-scram.js';
 import { RFC5802, RFC7677 } from './vectors.js';
 
-const client = (hash: ScramHash, nonce: string, extra: Partial<ConstructorParameters<typeof ScramClient>[1]> = {}) =>
-  new ScramClient(hash, { user: 'user', password: 'pencil', nonce, ...extra });
+const client = (
+  hash: ScramHash,
+  nonce: string,
+  extra: Partial<ConstructorParameters<typeof ScramClient>[1]> = {},
+) => new ScramClient(hash, { user: 'user', password: 'pencil', nonce, ...extra });
 
 /** A client that has sent its client-first-message. */
 function started(extra: Partial<ConstructorParameters<typeof ScramClient>[1]> = {}): ScramClient {
@@ -52,13 +55,21 @@ describe('ScramClient: it refuses a server that does not prove itself', () => {
     const c = client('SHA-256', RFC7677.clientNonce);
     c.initialResponse();
     c.challenge(bytes(RFC7677.serverFirst));
-    refuses(() => c.outcome(bytes('v=6rriTRBi23WpRR/wtup+mMhUZUn/dB5nLTJRsjl95G5=')), /signature does not match/, 1);
+    refuses(
+      () => c.outcome(bytes('v=7rriTRBi23WpRR/wtup+mMhUZUn/dB5nLTJRsjl95G4=')),
+      /signature does not match/,
+      1,
+    );
   });
 
   it('a signature of the wrong length', () => {
     const c = started();
     c.challenge(bytes(RFC7677.serverFirst));
     refuses(() => c.outcome(bytes('v=AAAA')), /signature does not match/);
+    // The true signature with a padding bit set: not canonical base64, so not the signature.
+    const e = started();
+    e.challenge(bytes(RFC7677.serverFirst));
+    refuses(() => e.outcome(bytes(RFC7677.serverFinal.replace('G4=', 'G5='))), /malformed/);
   });
 
   it('an ok outcome without a server-final-message', () => {
@@ -93,14 +104,20 @@ describe('ScramClient: it refuses a server that does not prove itself', () => {
   it('too few iterations (4096 by default; configurable)', () => {
     const few = RFC7677.serverFirst.replace('i=4096', 'i=4095');
     refuses(() => started().challenge(bytes(few)), /4095 is below the minimum 4096/, 1);
-    refuses(() => started({ minIterations: 10_000 }).challenge(bytes(RFC7677.serverFirst)), /below the minimum/);
+    refuses(
+      () => started({ minIterations: 10_000 }).challenge(bytes(RFC7677.serverFirst)),
+      /below the minimum/,
+    );
     assert.doesNotThrow(() => started({ minIterations: 4095 }).challenge(bytes(few)));
   });
 
   it('too many iterations', () => {
     const many = RFC7677.serverFirst.replace('i=4096', 'i=10000001');
     refuses(() => started().challenge(bytes(many)), /above the maximum/);
-    refuses(() => started({ maxIterations: 4095 }).challenge(bytes(RFC7677.serverFirst)), /above the maximum/);
+    refuses(
+      () => started({ maxIterations: 4095 }).challenge(bytes(RFC7677.serverFirst)),
+      /above the maximum/,
+    );
   });
 
   it('malformed server-first-messages', () => {
@@ -182,12 +199,25 @@ describe('ScramClient: messages', () => {
 describe('ScramClient: cross-checked against Python hashlib and hmac', () => {
   const ok = pythonAvailable();
 
-  it('computes the messages Python computes, for all three hashes', { skip: !ok && 'no /usr/bin/python3' }, () => {
+  it('computes the messages Python computes, for all three hashes', {
+    skip: !ok && 'no /usr/bin/python3',
+  }, () => {
     const fixed: ScramCase[] = [
       { ...base('SHA-1'), user: 'user', password: 'pencil', salt: RFC5802.salt },
       { ...base('SHA-256'), user: 'us,er=', password: 'p\u00e4ss w\u00f6rd', authzid: 'admin,=x' },
-      { ...base('SHA-512'), user: '\u00e9l\u00e8ve \u{1f600}', password: '\ufb01\u00a0\u2168', iterations: 5000 },
-      { ...base('SHA-512'), user: 'u', password: 'p', salt: 'AA==', snonce: '!#$%&\'()*+-./:;<=>?@[\\]^_`{|}~' },
+      {
+        ...base('SHA-512'),
+        user: '\u00e9l\u00e8ve \u{1f600}',
+        password: '\ufb01\u00a0\u2168',
+        iterations: 5000,
+      },
+      {
+        ...base('SHA-512'),
+        user: 'u',
+        password: 'p',
+        salt: 'AA==',
+        snonce: "!#$%&'()*+-./:;<=>?@[\\]^_`{|}~",
+      },
     ];
     const random = fc.sample(
       fc.record({
@@ -221,7 +251,15 @@ describe('ScramClient: cross-checked against Python hashlib and hmac', () => {
 });
 
 function base(hash: ScramHash): ScramCase {
-  return { hash, user: 'u', password: 'p', salt: 'c2FsdHlzYWx0', iterations: 4096, cnonce: 'cn0nce', snonce: 'sn0nce' };
+  return {
+    hash,
+    user: 'u',
+    password: 'p',
+    salt: 'c2FsdHlzYWx0',
+    iterations: 4096,
+    cnonce: 'cn0nce',
+    snonce: 'sn0nce',
+  };
 }
 
 function omitAuthzid(c: ScramCase): ScramCase {

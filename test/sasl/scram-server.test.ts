@@ -90,7 +90,10 @@ describe('ScramServer: it refuses', () => {
   it('a proof for another nonce or channel binding', async () => {
     const n = RFC7677.clientFinal;
     assertFailure(await (await serverAfterFirst()).response(bytes(n.replace('k0,p=', 'k1,p='))), /nonce/);
-    assertFailure(await (await serverAfterFirst()).response(bytes(n.replace('c=biws', 'c=eSws'))), /gs2 header/);
+    assertFailure(
+      await (await serverAfterFirst()).response(bytes(n.replace('c=biws', 'c=eSws'))),
+      /gs2 header/,
+    );
   });
 
   it('malformed client-final-messages', async () => {
@@ -223,7 +226,15 @@ describe('ScramServer: with a client', () => {
 describe('ScramServer: cross-checked against Python hashlib and hmac', () => {
   it('answers as Python computes', { skip: !pythonAvailable() && 'no /usr/bin/python3' }, async () => {
     const cases: ScramCase[] = [
-      { hash: 'SHA-1', user: 'user', password: 'pencil', salt: RFC5802.salt, iterations: 4096, cnonce: 'a', snonce: 'b' },
+      {
+        hash: 'SHA-1',
+        user: 'user',
+        password: 'pencil',
+        salt: RFC5802.salt,
+        iterations: 4096,
+        cnonce: 'a',
+        snonce: 'b',
+      },
       {
         hash: 'SHA-256',
         user: 'x=y,z',
@@ -234,7 +245,15 @@ describe('ScramServer: cross-checked against Python hashlib and hmac', () => {
         cnonce: 'Cl1ent+N0nce/',
         snonce: 'S3rver~',
       },
-      { hash: 'SHA-512', user: '\u{1f600}', password: 'pw', salt: 'c2FsdA==', iterations: 4096, cnonce: 'n', snonce: 'm' },
+      {
+        hash: 'SHA-512',
+        user: '\u{1f600}',
+        password: 'pw',
+        salt: 'c2FsdA==',
+        iterations: 4096,
+        cnonce: 'n',
+        snonce: 'm',
+      },
     ];
     const expected = pythonScram(cases);
     for (const [i, c] of cases.entries()) {

@@ -11,7 +11,8 @@ describe('SASL text', () => {
     assert.equal(tryUtf8(Uint8Array.of(0xc3)), undefined);
     assert.throws(
       () => fromUtf8(Uint8Array.of(0xc3, 0x28), 'the message', 3),
-      (e: unknown) => e instanceof SASLError && e.code === 3 && /the message is not valid UTF-8/.test(e.message),
+      (e: unknown) =>
+        e instanceof SASLError && e.code === 3 && /the message is not valid UTF-8/.test(e.message),
     );
   });
 

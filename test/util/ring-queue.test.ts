@@ -29,7 +29,10 @@ describe('RingQueue', () => {
     q.shift(); // head is now in the middle of the slots
     for (let i = 3; i < 40; i++) q.push(i);
     assert.equal(q.length, 38);
-    assert.deepEqual(q.toArray(), Array.from({ length: 38 }, (_, i) => i + 2));
+    assert.deepEqual(
+      q.toArray(),
+      Array.from({ length: 38 }, (_, i) => i + 2),
+    );
     assert.equal(q.at(0), 2);
     assert.equal(q.at(37), 39);
     assert.equal(q.at(38), undefined);

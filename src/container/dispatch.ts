@@ -1,0 +1,39 @@
+/**
+ * Dispatch, as Proton's: an event goes to the handler's method named after it (`link_flow` ->
+ * `onLinkFlow`), or to its `onUnhandled(name, event)` when it has none, then to each of its child
+ * `handlers` in order. Any object is a handler (duck typing); a method's exception is not swallowed.
+ */
+import type { Event } from './event.js';
+
+/** What the container dispatches to: any object with `on*` methods and, optionally, child handlers. */
+export interface HandlerLike {
+  /** Child handlers, dispatched to after this one. */
+  handlers?: readonly HandlerLike[];
+  /** Called for an event this handler has no method for. */
+  onUnhandled?(method: string, event: Event): void;
+}
+
+const METHOD_CACHE = new Map<string, string>();
+
+/** The handler method of an event type: `connection_remote_open` -> `onConnectionRemoteOpen`. */
+export function methodName(type: string): string {
+  let m = METHOD_CACHE.get(type);
+  if (m === undefined) {
+    m = 'on';
+    for (const part of type.split('_')) m += part.charAt(0).toUpperCase() + part.slice(1);
+    METHOD_CACHE.set(type, m);
+  }
+  return m;
+}
+
+/** Dispatches `event` to `handler` and its children, depth first, in order. */
+export function dispatch(handler: unknown, event: Event, type: string = event.type): void {
+  if (typeof handler !== 'object' || handler === null) return;
+  const h = handler as Record<string, unknown> & HandlerLike;
+  const name = methodName(type);
+  const fn = h[name];
+  if (typeof fn === 'function') fn.call(h, event);
+  else if (typeof h.onUnhandled === 'function') h.onUnhandled(name, event);
+  const children = h.handlers;
+  if (children !== undefined) for (const child of children) dispatch(child, event, type);
+}

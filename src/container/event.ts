@@ -1,0 +1,93 @@
+/**
+ * The event a handler method receives: its type, and every object it concerns, derived from its context
+ * as Proton's are (a delivery implies its link, session and connection).
+ */
+import { Connection } from '../engine/connection.js';
+import { Delivery } from '../engine/delivery.js';
+import { Link, type Receiver, type Sender } from '../engine/link.js';
+import { Session } from '../engine/session.js';
+import { Transport } from '../engine/transport.js';
+import type { Message } from '../message/message.js';
+
+/** The container an event came from, as far as events need to know it. */
+export interface EventContainer {
+  readonly containerId: string;
+}
+
+export class Event {
+  /** Set by the incoming message handler for `onMessage`. */
+  message: Message | undefined = undefined;
+  /** Set by the transaction machinery for the transaction callbacks. */
+  transaction: unknown = undefined;
+
+  constructor(
+    /** The event type, as Proton names it: `connection_remote_open`, `delivery`, `message`... */
+    readonly type: string,
+    /** What the event is about: an engine object, a task, an acceptor, an application event's subject. */
+    readonly context: unknown,
+    /** The container. */
+    readonly container: EventContainer,
+  ) {}
+
+  /** The connection the event concerns, if any. */
+  get connection(): Connection | undefined {
+    const c = this.context;
+    if (c instanceof Delivery) return c.link.session.connection;
+    if (c instanceof Link) return c.session.connection;
+    if (c instanceof Session) return c.connection;
+    if (c instanceof Transport) return c.connection;
+    if (c instanceof Connection) return c;
+    if (typeof c === 'object' && c !== null && 'connection' in c) return (c as { connection?: Connection }).connection;
+    return undefined;
+  }
+
+  /** The session, if any. */
+  get session(): Session | undefined {
+    const c = this.context;
+    if (c instanceof Delivery) return c.link.session;
+    if (c instanceof Link) return c.session;
+    if (c instanceof Session) return c;
+    if (typeof c === 'object' && c !== null && 'session' in c) return (c as { session?: Session }).session;
+    return undefined;
+  }
+
+  /** The link, if any. */
+  get link(): Link | undefined {
+    const c = this.context;
+    if (c instanceof Delivery) return c.link;
+    if (c instanceof Link) return c;
+    if (typeof c === 'object' && c !== null && 'link' in c) return (c as { link?: Link }).link;
+    return undefined;
+  }
+
+  /** The link, when it is a sender. */
+  get sender(): Sender | undefined {
+    const l = this.link;
+    return l?.isSender ? (l as Sender) : undefined;
+  }
+
+  /** The link, when it is a receiver. */
+  get receiver(): Receiver | undefined {
+    const l = this.link;
+    return l !== undefined && !l.isSender ? (l as Receiver) : undefined;
+  }
+
+  /** The delivery, if any. */
+  get delivery(): Delivery | undefined {
+    const c = this.context;
+    if (c instanceof Delivery) return c;
+    if (typeof c === 'object' && c !== null && 'delivery' in c) return (c as { delivery?: Delivery }).delivery;
+    return undefined;
+  }
+
+  /** The transport, if any. */
+  get transport(): Transport | undefined {
+    const c = this.context;
+    if (c instanceof Transport) return c;
+    return this.connection?.transport;
+  }
+
+  toString(): string {
+    return `${this.type}(${String(this.context)})`;
+  }
+}

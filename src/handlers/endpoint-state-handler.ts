@@ -1,0 +1,239 @@
+/**
+ * `EndpointStateHandler`: turns the open and close events of connections, sessions and links into the
+ * `on*Opening`, `on*Opened`, `on*Closing`, `on*Closed` and `on*Error` callbacks, and a lost transport
+ * into `onDisconnected`.
+ */
+import type { Event } from '../container/event.js';
+import { ErrorCondition } from '../engine/condition.js';
+import type { Connection } from '../engine/connection.js';
+import { type Endpoint, State } from '../engine/endpoint.js';
+import type { Link } from '../engine/link.js';
+import type { Session } from '../engine/session.js';
+import type { Transport } from '../engine/transport.js';
+import { type Logger, NULL_LOGGER } from '../util/logger.js';
+import { raise } from './delegate.js';
+import { Handler } from './handler.js';
+import { checkOptions } from './options.js';
+
+/** Options of an {@link EndpointStateHandler}. */
+export interface EndpointStateHandlerOptions {
+  /**
+   * Report a peer's close without a condition through `on*Error` rather than `on*Closing`.
+   * @default false
+   */
+  peerCloseIsError?: boolean;
+  /** The handler whose callbacks are called (a `MessagingHandler`). @default this handler */
+  delegate?: object;
+  /** Where the default error callbacks log. @default no logging */
+  logger?: Logger;
+}
+
+/** The endpoint kinds, as the callback names spell them. */
+type Kind = 'connection' | 'session' | 'link';
+type Closable = (Connection | Session | Link) & Endpoint;
+
+/**
+ * The callbacks, raised on the delegate (`on<Kind><What>`, `Kind` being Connection, Session or Link):
+ *
+ * - `opened`: the endpoint is open both ways (on the local open when the peer had opened, or on the
+ *   peer's open when we had).
+ * - `opening`: the peer opened an endpoint we had not; it is then opened here, and `opened` follows.
+ * - `error`: the peer closed it with a condition (or without one, under `peerCloseIsError`).
+ * - `closing`: the peer closed it first, without a condition.
+ * - `closed`: it is closed both ways. Every close ends with it, once, whoever began: after `closing` or
+ *   `error`, it comes when the local close answering the peer's is made.
+ *   Proton 0.37 gives no `closed` after a peer-initiated close; Proton `main` does, and so do we.
+ * - `disconnected`: the transport's input ended while the connection was still open here. Once per
+ *   transport (Proton 0.37 fires it on both `transport_tail_closed` and `transport_closed`).
+ *
+ * Each peer close is answered with a local close, but a connection closed by the peer with
+ * `amqp:connection:forced` gives no callback and is not closed here: reconnecting takes over.
+ *
+ * Without a delegate, the callbacks go to this handler (so a subclass may define them), and the error
+ * callbacks log through `logger`.
+ */
+export class EndpointStateHandler extends Handler {
+  readonly peerCloseIsError: boolean;
+  readonly delegate: object;
+  readonly logger: Logger;
+  private readonly openedRaised = new WeakSet<Endpoint>();
+  private readonly closedRaised = new WeakSet<Endpoint>();
+  private readonly disconnectedRaised = new WeakSet<Transport>();
+
+  constructor(options: EndpointStateHandlerOptions = {}) {
+    super();
+    checkOptions('EndpointStateHandler', options, { peerCloseIsError: 'boolean', delegate: 'object', logger: 'logger' });
+    this.peerCloseIsError = options.peerCloseIsError ?? false;
+    this.delegate = options.delegate ?? this;
+    this.logger = options.logger ?? NULL_LOGGER;
+  }
+
+  // Opens ----------------------------------------------------------------------------------------
+
+  onConnectionLocalOpen(event: Event): void {
+    this.localOpened('connection', event.connection, event);
+  }
+
+  onConnectionRemoteOpen(event: Event): void {
+    this.remoteOpened('connection', event.connection, event);
+  }
+
+  onSessionLocalOpen(event: Event): void {
+    this.localOpened('session', event.session, event);
+  }
+
+  onSessionRemoteOpen(event: Event): void {
+    this.remoteOpened('session', event.session, event);
+  }
+
+  onLinkLocalOpen(event: Event): void {
+    this.localOpened('link', event.link, event);
+  }
+
+  onLinkRemoteOpen(event: Event): void {
+    this.remoteOpened('link', event.link, event);
+  }
+
+  // Closes ---------------------------------------------------------------------------------------
+
+  onConnectionLocalClose(event: Event): void {
+    this.localClosed('connection', event.connection, event);
+  }
+
+  onConnectionRemoteClose(event: Event): void {
+    const c = event.connection;
+    if (c?.remoteCondition?.name === ErrorCondition.connectionForced) return;
+    this.remoteClosed('connection', c, event);
+  }
+
+  onSessionLocalClose(event: Event): void {
+    this.localClosed('session', event.session, event);
+  }
+
+  onSessionRemoteClose(event: Event): void {
+    this.remoteClosed('session', event.session, event);
+  }
+
+  onLinkLocalClose(event: Event): void {
+    this.localClosed('link', event.link, event);
+  }
+
+  onLinkRemoteClose(event: Event): void {
+    this.remoteClosed('link', event.link, event);
+  }
+
+  // Transport ------------------------------------------------------------------------------------
+
+  onTransportTailClosed(event: Event): void {
+    this.disconnected(event);
+  }
+
+  onTransportClosed(event: Event): void {
+    this.disconnected(event);
+  }
+
+  // Default error callbacks, used when this handler is its own delegate --------------------------
+
+  onConnectionError(event: Event): void {
+    if (event.connection !== undefined) EndpointStateHandler.printError(event.connection, 'connection', this.logger);
+  }
+
+  onSessionError(event: Event): void {
+    if (event.session !== undefined) EndpointStateHandler.printError(event.session, 'session', this.logger);
+  }
+
+  onLinkError(event: Event): void {
+    if (event.link !== undefined) EndpointStateHandler.printError(event.link, 'link', this.logger);
+  }
+
+  // State tests, as Proton's class methods --------------------------------------------------------
+
+  static isLocalOpen(endpoint: Endpoint): boolean {
+    return (endpoint.state & State.LOCAL_ACTIVE) !== 0;
+  }
+
+  static isLocalUninitialised(endpoint: Endpoint): boolean {
+    return (endpoint.state & State.LOCAL_UNINIT) !== 0;
+  }
+
+  static isLocalClosed(endpoint: Endpoint): boolean {
+    return (endpoint.state & State.LOCAL_CLOSED) !== 0;
+  }
+
+  static isRemoteOpen(endpoint: Endpoint): boolean {
+    return (endpoint.state & State.REMOTE_ACTIVE) !== 0;
+  }
+
+  static isRemoteClosed(endpoint: Endpoint): boolean {
+    return (endpoint.state & State.REMOTE_CLOSED) !== 0;
+  }
+
+  /**
+   * Logs why the peer closed `endpoint`: its condition's description (or name), or `<type> closed by
+   * peer` when it closed without one while still open here.
+   */
+  static printError(endpoint: Endpoint, type: string, logger: Logger): void {
+    const c = endpoint.remoteCondition;
+    if (c !== undefined) logger.error(c.description || c.name);
+    else if (EndpointStateHandler.isLocalOpen(endpoint) && EndpointStateHandler.isRemoteClosed(endpoint)) {
+      logger.error(`${type} closed by peer`);
+    }
+  }
+
+  // The rules --------------------------------------------------------------------------------------
+
+  private localOpened(kind: Kind, ep: Endpoint | undefined, event: Event): void {
+    if (ep !== undefined && ep.remoteState === State.REMOTE_ACTIVE) this.opened(kind, ep, event);
+  }
+
+  private remoteOpened(kind: Kind, ep: Closable | undefined, event: Event): void {
+    if (ep === undefined) return;
+    if (ep.localState === State.LOCAL_ACTIVE) this.opened(kind, ep, event);
+    else if (ep.localState === State.LOCAL_UNINIT) {
+      raise(this.delegate, `${kind}_opening`, event);
+      // The local open queues a local-open event, which raises `opened`.
+      ep.open();
+    }
+  }
+
+  private opened(kind: Kind, ep: Endpoint, event: Event): void {
+    // Once: the local and the remote open may both find the other side open when they are handled late.
+    if (this.openedRaised.has(ep)) return;
+    this.openedRaised.add(ep);
+    raise(this.delegate, `${kind}_opened`, event);
+  }
+
+  private localClosed(kind: Kind, ep: Endpoint | undefined, event: Event): void {
+    if (ep !== undefined && ep.remoteState === State.REMOTE_CLOSED) this.closed(kind, ep, event);
+  }
+
+  private remoteClosed(kind: Kind, ep: Closable | undefined, event: Event): void {
+    if (ep === undefined) return;
+    const wasClosed = ep.localState === State.LOCAL_CLOSED;
+    if (ep.remoteCondition !== undefined) raise(this.delegate, `${kind}_error`, event);
+    else if (wasClosed) return this.closed(kind, ep, event);
+    else if (this.peerCloseIsError) raise(this.delegate, `${kind}_error`, event);
+    else raise(this.delegate, `${kind}_closing`, event);
+    // Closed here before: no local-close event will come, so `closed` is raised now. Otherwise the
+    // local close queues one, which raises it.
+    if (wasClosed) this.closed(kind, ep, event);
+    else ep.close();
+  }
+
+  private closed(kind: Kind, ep: Endpoint, event: Event): void {
+    if (this.closedRaised.has(ep)) return;
+    this.closedRaised.add(ep);
+    raise(this.delegate, `${kind}_closed`, event);
+  }
+
+  private disconnected(event: Event): void {
+    const c = event.connection;
+    if (c === undefined || c.localState !== State.LOCAL_ACTIVE) return;
+    const t = event.transport;
+    if (t !== undefined) {
+      if (this.disconnectedRaised.has(t)) return;
+      this.disconnectedRaised.add(t);
+    }
+    raise(this.delegate, 'disconnected', event);
+  }
+}

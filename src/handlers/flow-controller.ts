@@ -1,0 +1,63 @@
+/**
+ * `FlowController`: keeps the credit of every receiving link topped up to a window, so the sender always
+ * has room for `window` messages the application has not read yet (the prefetch).
+ */
+import type { Event } from '../container/event.js';
+import { State } from '../engine/endpoint.js';
+import type { Receiver } from '../engine/link.js';
+import { InvalidOptionError } from '../errors.js';
+import { Handler } from './handler.js';
+
+/**
+ * Tops up receiver credit on `link_local_open`, `link_remote_open`, `link_flow` and `delivery`, so that
+ * the link's credit plus its queued deliveries (arrived and not yet read) make `window`.
+ *
+ * Our receiver's credit drops when a transfer arrives, where Proton's drops when the application reads
+ * past it; counting the queued deliveries in makes the prefetch the same: at most `window` messages
+ * arrived-or-granted and unread. As in Proton, credit given back comes after the message is read, on the
+ * next event of the link.
+ *
+ * Drain: while the application drains a link (`receiver.drainCredit(n)`, until the sender answers), no
+ * credit is added to it, since new credit would be drained as well; once the drain is over the window is
+ * kept again. Proton 0.37 keeps one count of drained credit per controller, shared by all its links and
+ * never reset, so after a single drain on any link it stops giving credit to every link for good; this
+ * controller does not copy that.
+ */
+export class FlowController extends Handler {
+  /** The credit kept on each receiving link: the prefetch. */
+  readonly window: number;
+
+  constructor(window = 1024) {
+    super();
+    if (typeof window !== 'number' || !Number.isSafeInteger(window) || window < 0) {
+      throw new InvalidOptionError('window', `FlowController: must be a whole number >= 0, not ${String(window)}`);
+    }
+    this.window = window;
+  }
+
+  onLinkLocalOpen(event: Event): void {
+    this.topUp(event.receiver);
+  }
+
+  onLinkRemoteOpen(event: Event): void {
+    this.topUp(event.receiver);
+  }
+
+  onLinkFlow(event: Event): void {
+    this.topUp(event.receiver);
+  }
+
+  onDelivery(event: Event): void {
+    this.topUp(event.receiver);
+  }
+
+  /** Grants `link` what it lacks of the window, if it is a receiver that can take credit. */
+  private topUp(link: Receiver | undefined): void {
+    if (link === undefined || this.window === 0) return;
+    if (link.localState !== State.LOCAL_ACTIVE || link.remoteState === State.REMOTE_CLOSED) return;
+    if (link.connection.localState === State.LOCAL_CLOSED) return;
+    if (link.drain) return;
+    const lacking = this.window - link.credit - link.queued;
+    if (lacking > 0) link.flow(lacking);
+  }
+}

@@ -1,0 +1,56 @@
+/**
+ * `Handshaker`: answers the peer's opens and closes, for applications (a broker, a test peer) that take
+ * whatever the peer asks for.
+ */
+import type { Event } from '../container/event.js';
+import { type Endpoint, State } from '../engine/endpoint.js';
+import type { Link } from '../engine/link.js';
+import { Handler } from './handler.js';
+
+/**
+ * Opens each connection, session and link the peer opens, when it is not opened here yet; a link first
+ * takes the peer's source and target as its own, so it attaches to the node the peer named. Closes each
+ * one the peer closes, when it is not closed here yet.
+ */
+export class Handshaker extends Handler {
+  onConnectionRemoteOpen(event: Event): void {
+    openIfNew(event.connection);
+  }
+
+  onSessionRemoteOpen(event: Event): void {
+    openIfNew(event.session);
+  }
+
+  onLinkRemoteOpen(event: Event): void {
+    const link = event.link;
+    if (link === undefined || link.localState !== State.LOCAL_UNINIT) return;
+    copyTermini(link);
+    link.open();
+  }
+
+  onConnectionRemoteClose(event: Event): void {
+    closeIfOpen(event.connection);
+  }
+
+  onSessionRemoteClose(event: Event): void {
+    closeIfOpen(event.session);
+  }
+
+  onLinkRemoteClose(event: Event): void {
+    closeIfOpen(event.link);
+  }
+}
+
+/** Copies the peer's source and target (those it sent) into the link's own. */
+export function copyTermini(link: Link): void {
+  if (link.remoteSource !== undefined) link.source.copy(link.remoteSource);
+  if (link.remoteTarget !== undefined) link.target.copy(link.remoteTarget);
+}
+
+function openIfNew(endpoint: (Endpoint & { open(): void }) | undefined): void {
+  if (endpoint !== undefined && endpoint.localState === State.LOCAL_UNINIT) endpoint.open();
+}
+
+function closeIfOpen(endpoint: (Endpoint & { close(): void }) | undefined): void {
+  if (endpoint !== undefined && endpoint.localState !== State.LOCAL_CLOSED) endpoint.close();
+}

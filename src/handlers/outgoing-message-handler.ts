@@ -1,0 +1,64 @@
+/**
+ * `OutgoingMessageHandler`: tells the application when a sender may send (`onSendable`) and what became
+ * of each message sent (`onAccepted`, `onRejected`, `onReleased`, `onSettled`).
+ */
+import { Accepted, Modified, Rejected, Released } from '../codec/composite-types.js';
+import type { Event } from '../container/event.js';
+import { State } from '../engine/endpoint.js';
+import { raise } from './delegate.js';
+import { Handler } from './handler.js';
+import { checkOptions } from './options.js';
+
+/** Options of an {@link OutgoingMessageHandler}. */
+export interface OutgoingMessageHandlerOptions {
+  /** Settle each sent message here once the receiver has settled it. @default true */
+  autoSettle?: boolean;
+  /** The handler whose callbacks are called (a `MessagingHandler`). @default this handler */
+  delegate?: object;
+}
+
+/**
+ * - `link_flow` on a sender with credit, open both ways: `onSendable`. It comes on every such flow event,
+ *   the local ones after transfers are written included, as in Proton.
+ * - `delivery` on a sender whose remote state or settlement changed: by the receiver's outcome,
+ *   `onAccepted`, `onRejected` or `onReleased` (released or modified); no outcome callback for any other
+ *   state (received, transactional...). Then, when the receiver has settled, `onSettled`, and with
+ *   `autoSettle` the delivery is settled here. The delivery's `updated` flag is cleared.
+ */
+export class OutgoingMessageHandler extends Handler {
+  readonly autoSettle: boolean;
+  readonly delegate: object;
+
+  constructor(options: OutgoingMessageHandlerOptions = {}) {
+    super();
+    checkOptions('OutgoingMessageHandler', options, { autoSettle: 'boolean', delegate: 'object' });
+    this.autoSettle = options.autoSettle ?? true;
+    this.delegate = options.delegate ?? this;
+  }
+
+  onLinkFlow(event: Event): void {
+    const link = event.sender;
+    if (
+      link !== undefined &&
+      link.credit > 0 &&
+      link.localState === State.LOCAL_ACTIVE &&
+      link.remoteState === State.REMOTE_ACTIVE
+    ) {
+      raise(this.delegate, 'sendable', event);
+    }
+  }
+
+  onDelivery(event: Event): void {
+    const d = event.delivery;
+    if (d === undefined || !d.outgoing || !d.updated) return;
+    d.clearUpdated();
+    const outcome = d.remote;
+    if (outcome instanceof Accepted) raise(this.delegate, 'accepted', event);
+    else if (outcome instanceof Rejected) raise(this.delegate, 'rejected', event);
+    else if (outcome instanceof Released || outcome instanceof Modified) raise(this.delegate, 'released', event);
+    if (d.remoteSettled) {
+      raise(this.delegate, 'settled', event);
+      if (this.autoSettle && !d.settled) d.settle();
+    }
+  }
+}
