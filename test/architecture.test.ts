@@ -84,7 +84,9 @@ describe('architecture', () => {
   });
 
   it('the library never writes to the console', () => {
-    const bad = files.filter((f) => /\bconsole\.\w+\(/.test(readFileSync(f, 'utf8'))).map((f) => relative(src, f));
+    const bad = files
+      .filter((f) => /\bconsole\.\w+\(/.test(readFileSync(f, 'utf8')))
+      .map((f) => relative(src, f));
     assert.deepEqual(bad, []);
   });
 });

@@ -172,7 +172,7 @@ export class Encoder {
         return this.array(v as AmqpArray);
     }
     if (isPlainObject(v)) return this.objectMap(v as Record<string, Encodable>);
-    if (compositeWriter !== undefined && compositeWriter(this, v)) return;
+    if (compositeWriter?.(this, v)) return;
     throw new EncodeError(`cannot encode ${describe(v)} as an AMQP value`);
   }
 

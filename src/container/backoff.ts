@@ -81,7 +81,10 @@ export class Backoff implements Iterable<number> {
     const maxTries = options.maxTries;
     if (maxTries !== undefined && maxTries !== Number.POSITIVE_INFINITY) {
       if (typeof maxTries !== 'number' || !Number.isInteger(maxTries) || maxTries < 1) {
-        throw new InvalidOptionError('maxTries', `expected an integer of at least 1, found ${String(maxTries)}`);
+        throw new InvalidOptionError(
+          'maxTries',
+          `expected an integer of at least 1, found ${String(maxTries)}`,
+        );
       }
     }
     this.maxTries = maxTries === Number.POSITIVE_INFINITY ? undefined : maxTries;
@@ -143,7 +146,10 @@ export function reconnectDelays(reconnect: ReconnectOption): Iterable<number> {
     );
   }
   if (typeof reconnect === 'string') {
-    throw new InvalidOptionError('reconnect', 'expected a boolean, a Backoff or an iterable of delays, found a string');
+    throw new InvalidOptionError(
+      'reconnect',
+      'expected a boolean, a Backoff or an iterable of delays, found a string',
+    );
   }
   return checkedDelays(reconnect);
 }

@@ -221,7 +221,11 @@ function readPortKey(file: string, value: unknown): number | undefined {
     port = undefined;
   }
   if (port === undefined || port === 0) {
-    throw invalid(file, 'port', `expected a port number in 1..65535, "amqp" or "amqps", found ${typeOf(value)}`);
+    throw invalid(
+      file,
+      'port',
+      `expected a port number in 1..65535, "amqp" or "amqps", found ${typeOf(value)}`,
+    );
   }
   return port;
 }

@@ -37,7 +37,8 @@ export class Event {
     if (c instanceof Session) return c.connection;
     if (c instanceof Transport) return c.connection;
     if (c instanceof Connection) return c;
-    if (typeof c === 'object' && c !== null && 'connection' in c) return (c as { connection?: Connection }).connection;
+    if (typeof c === 'object' && c !== null && 'connection' in c)
+      return (c as { connection?: Connection }).connection;
     return undefined;
   }
 
@@ -76,7 +77,8 @@ export class Event {
   get delivery(): Delivery | undefined {
     const c = this.context;
     if (c instanceof Delivery) return c;
-    if (typeof c === 'object' && c !== null && 'delivery' in c) return (c as { delivery?: Delivery }).delivery;
+    if (typeof c === 'object' && c !== null && 'delivery' in c)
+      return (c as { delivery?: Delivery }).delivery;
     return undefined;
   }
 

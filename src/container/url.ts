@@ -153,7 +153,8 @@ export class Url {
       parts.port = port;
       parts.portText = portText;
     }
-    if (options.path !== undefined) parts.path = options.path.startsWith('/') ? options.path.slice(1) : options.path;
+    if (options.path !== undefined)
+      parts.path = options.path.startsWith('/') ? options.path.slice(1) : options.path;
 
     if (options.defaults ?? true) {
       if (!parts.scheme) parts.scheme = Url.AMQP;
@@ -161,7 +162,10 @@ export class Url {
       if (parts.port === undefined) {
         const port = defaultPort(parts.scheme);
         if (port === undefined) {
-          throw new InvalidOptionError('port', `no port given, and scheme '${parts.scheme}' has no default port`);
+          throw new InvalidOptionError(
+            'port',
+            `no port given, and scheme '${parts.scheme}' has no default port`,
+          );
         }
         parts.port = port;
         parts.portText = parts.scheme;
@@ -347,10 +351,15 @@ function normaliseHost(host: string): string {
 /** Percent-decodes as Python's `unquote` does: bytes as UTF-8, a malformed `%` sequence left as it is. */
 function unquote(text: string): string {
   if (!text.includes('%')) return text;
-  return text.replace(/(?:%[0-9A-Fa-f]{2})+/g, (run) => Buffer.from(run.replace(/%/g, ''), 'hex').toString('utf8'));
+  return text.replace(/(?:%[0-9A-Fa-f]{2})+/g, (run) =>
+    Buffer.from(run.replace(/%/g, ''), 'hex').toString('utf8'),
+  );
 }
 
 /** Percent-encodes all but letters, digits and `-._~` (so `/`, `:` and `@` in a credential parse back). */
 function quote(text: string): string {
-  return encodeURIComponent(text).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+  return encodeURIComponent(text).replace(
+    /[!'()*]/g,
+    (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`,
+  );
 }

@@ -104,6 +104,8 @@ export class Delivery {
     this.chunks = [];
     this.size = 0;
     this.done = true;
+    // An aborted delivery is settled (spec 2.6.12: aborted transfers are implicitly settled).
+    this.settled = true;
     this.link.deliveryAborted(this);
   }
 

@@ -199,11 +199,11 @@ function handleFlow(s: Session, flow: Flow): void {
     serialDiff(s.nextOutgoingId, serialAdd(nextIncoming, flow.incomingWindow)),
   );
   s.remoteOutgoingWindow = flow.outgoingWindow;
+  // The window is the session's: any of its senders waiting for it may go on.
+  if (s.links.some((l) => l instanceof Sender && l.unsent.length > 0)) s.connection.work(s);
   if (flow.handle === undefined) {
     if (flow.echo) {
       s.flowPending = true;
-      s.connection.work(s);
-    } else if (s.links.some((l) => l.isSender)) {
       s.connection.work(s);
     }
     return;
@@ -268,6 +268,7 @@ function handleTransfer(t: Transport, s: Session, tr: Transfer, payload: Buffer)
   if (tr.state !== undefined) d.remote = tr.state;
   if (tr.aborted) {
     d.aborted = true;
+    d.remoteSettled = true;
     d.partial = false;
     s.incomingBytes -= d.size;
     t.bufferedBytes -= d.size;

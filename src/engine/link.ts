@@ -236,7 +236,8 @@ export class Sender extends Link {
     if (bytes.length > 0) {
       d.chunks.push(bytes);
       d.size += bytes.length;
-      if (d.started) this.connection.work(this);
+      // Bytes stream out as credit allows, before the delivery is advanced.
+      this.connection.work(this);
     }
     return bytes.length;
   }
@@ -291,27 +292,35 @@ export class Receiver extends Link {
   /** @internal Deliveries received and not yet advanced past, in order. */
   readonly incoming: Delivery[] = [];
 
+  /**
+   * The credit granted and not yet used up by the application: as Proton's, a delivery that arrived
+   * still counts until the application advances past it (`credit` = wire credit + `queued`).
+   */
   get credit(): number {
-    return this.linkCredit;
+    return this.linkCredit + this.incoming.length;
   }
 
   get queued(): number {
     return this.incoming.length;
   }
 
-  /** Grants `n` more credit to the sender. */
+  /** Grants `n` more credit to the sender (and ends drain mode, as Proton's `flow` does). */
   flow(n: number): void {
-    if (!Number.isInteger(n) || n < 0) throw new LinkError(`credit must be a whole number >= 0, not ${n}`);
-    this.checkOpen('grant credit');
-    this.linkCredit += n;
-    this.flowPending = true;
-    this.connection.work(this);
+    this.grant(n, false);
   }
 
   /** Grants `n` more credit and asks the sender to use it all or give it back (drain). */
   drainCredit(n: number): void {
-    this.drain = true;
-    this.flow(n);
+    this.grant(n, true);
+  }
+
+  private grant(n: number, drain: boolean): void {
+    if (!Number.isInteger(n) || n < 0) throw new LinkError(`credit must be a whole number >= 0, not ${n}`);
+    this.checkOpen('grant credit');
+    this.drain = drain;
+    this.linkCredit += n;
+    this.flowPending = true;
+    this.connection.work(this);
   }
 
   /** Whether a drain asked for is still under way (the sender still holds credit). */
@@ -334,11 +343,10 @@ export class Receiver extends Link {
     if (d === undefined) return false;
     const i = this.incoming.indexOf(d);
     if (i >= 0) this.incoming.splice(i, 1);
-    if (d.size > 0) {
-      this.session.bytesRead(d.size);
-      d.chunks = [];
-      d.size = 0;
-    }
+    // Always, even for an empty delivery: its transfers used window that reading gives back.
+    this.session.bytesRead(d.size);
+    d.chunks = [];
+    d.size = 0;
     this.current = this.incoming[0];
     if (d.settled && (d.remoteSettled || !d.dispositionPending)) this.forget(d);
     return true;

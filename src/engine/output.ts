@@ -5,7 +5,7 @@
  */
 import { Attach, Begin, Close, Detach, Disposition, End, Flow, Open } from '../codec/composite-types.js';
 import { Code } from '../codec/format-codes.js';
-import { serialAdd } from '../util/serial.js';
+import { serialAdd, serialDiff } from '../util/serial.js';
 import { type Condition, ErrorCondition } from './condition.js';
 import type { Connection } from './connection.js';
 import type { Delivery } from './delivery.js';
@@ -73,12 +73,15 @@ function writeOpen(t: Transport, c: Connection): void {
 }
 
 function writeBegin(t: Transport, s: Session): void {
-  s.beginPending = false;
   const max = Math.min(t.channelMax, t.remoteChannelMax);
   let ch = 0;
   while (ch <= max && t.sessionsByChannel.has(ch)) ch++;
-  if (ch > max)
-    throw new ProtocolError(ErrorCondition.resourceLimitExceeded, `no channel left (channel-max ${max})`);
+  if (ch > max) {
+    // As Proton: the session waits (and the connection stays up) until an end frees a channel.
+    t.logger.warn(`no channel free for a new session (channel-max ${max}): it waits for one`);
+    return;
+  }
+  s.beginPending = false;
   s.channel = ch;
   t.sessionsByChannel.set(ch, s);
   s.incomingWindow = s.computeIncomingWindow();
@@ -101,6 +104,8 @@ function writeEnd(t: Transport, s: Session): void {
   for (const l of s.links) if (l.handle >= 0) s.linksByHandle.delete(l.handle);
   frame(t, s.channel, new End(), { error: s.condition?.toError() });
   t.sessionsByChannel.delete(s.channel);
+  // A channel is free: a session waiting for one can begin.
+  for (const w of s.connection.sessions) if (w.beginPending) s.connection.workList.add(w);
 }
 
 /** The session-level part of a flow: our window and ids. */
@@ -201,6 +206,7 @@ function writeTransfers(t: Transport, s: Session, l: Sender): void {
       if (d.aborted) {
         q.shift();
         l.forget(d);
+        started = true; // the queued count changed: the application sees it as a flow
         continue;
       }
       if (!d.done && d.size === 0) break; // the current delivery, still empty: later ones wait behind it
@@ -318,7 +324,7 @@ function writeDispositions(t: Transport, s: Session): void {
     if (d.settled && d.remoteSettled) d.link.forget(d);
     else owed.push(d);
   }
-  owed.sort((a, b) => (a.outgoing === b.outgoing ? a.id - b.id : a.outgoing ? 1 : -1));
+  owed.sort((a, b) => (a.outgoing === b.outgoing ? serialDiff(b.id, a.id) : a.outgoing ? 1 : -1));
   let i = 0;
   while (i < owed.length) {
     const d = owed[i]!;
@@ -345,7 +351,8 @@ function writeDispositions(t: Transport, s: Session): void {
     for (let k = i; k < j; k++) {
       const x = owed[k]!;
       x.dispositionPending = false;
-      if (x.settled && (x.remoteSettled || !x.outgoing)) x.link.forget(x);
+      // Settling is forgetting (as Proton): once the peer is told, later news of it is ignored.
+      if (x.settled) x.link.forget(x);
     }
     i = j;
   }

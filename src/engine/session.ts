@@ -3,7 +3,6 @@
  * ids, delivery ids and the incoming and outgoing windows, all in serial-number arithmetic.
  */
 import type { AmqpValue } from '../codec/types.js';
-import { serialAdd, serialDiff } from '../util/serial.js';
 import type { Condition } from './condition.js';
 import type { Connection } from './connection.js';
 import type { Delivery } from './delivery.js';
@@ -128,7 +127,10 @@ export class Session extends Endpoint {
     this.incomingBytes -= n;
     const t = this.connection.transport;
     if (t !== undefined) t.bufferedBytes -= n;
-    if (this.incomingCapacity > 0 && this.computeIncomingWindow() >= this.incomingWindow + Math.max(1, this.advertisedWindow >> 1)) {
+    if (
+      this.incomingCapacity > 0 &&
+      this.computeIncomingWindow() >= this.incomingWindow + Math.max(1, this.advertisedWindow >> 1)
+    ) {
       this.flowPending = true;
       this.connection.work(this);
     }

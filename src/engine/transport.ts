@@ -292,10 +292,12 @@ export class Transport {
       c.remoteState !== State.REMOTE_CLOSED &&
       this.condition === undefined
     ) {
-      this.condition = new Condition(ErrorCondition.connectionForced, 'connection aborted');
+      this.condition = new Condition(ErrorCondition.framingError, 'connection aborted');
       c.emit(EventType.transportError, this);
     }
     c?.emit(EventType.transportTailClosed, this);
+    // The peer is gone without closing: nothing more can be said to it.
+    if (c === undefined || c.remoteState !== State.REMOTE_CLOSED) this.closeHead();
     this.checkClosed();
   }
 
@@ -314,21 +316,21 @@ export class Transport {
         continue;
       }
       if (left < 4) return this.keepTail(buf.subarray(pos), FRAME_HEADER_SIZE);
-      const size = this.frameSize(buf.readUInt32BE(pos), pos);
+      const size = this.frameSize(buf.readUInt32BE(pos));
       if (left < size) return this.keepTail(buf.subarray(pos), size);
       this.handleFrame(buf.subarray(pos, pos + size));
       pos += size;
     }
   }
 
-  private frameSize(size: number, at: number): number {
+  private frameSize(size: number): number {
     if (size < FRAME_HEADER_SIZE) {
       throw new ProtocolError(ErrorCondition.framingError, `frame size ${size} is below the frame header`);
     }
     if (size > this.maxFrameSize) {
       throw new ProtocolError(
         ErrorCondition.framingError,
-        `frame of ${size} bytes exceeds the max-frame-size of ${this.maxFrameSize} (at input byte ${at})`,
+        `frame of ${size} bytes exceeds the max-frame-size of ${this.maxFrameSize}`,
       );
     }
     return size;
@@ -356,7 +358,7 @@ export class Transport {
       this.tailFill += k;
       used = k;
       if (this.tailFill < 4) return -1;
-      const size = this.frameSize(tail.readUInt32BE(0), 0);
+      const size = this.frameSize(tail.readUInt32BE(0));
       const whole = Buffer.allocUnsafe(size);
       tail.copy(whole, 0, 0, 4);
       this.tail = whole;
@@ -377,19 +379,8 @@ export class Transport {
   private handleHeader(b: Buffer, at: number): void {
     const h = readHeader(b, at);
     if (this.tracer) traceHeader(this, '<-', b.subarray(at, at + 8));
-    if (!h.valid) {
-      throw new ProtocolError(ErrorCondition.framingError, 'the peer sent no AMQP protocol header');
-    }
-    if (h.protocolId === ProtocolId.tls) {
-      throw new ProtocolError(
-        ErrorCondition.framingError,
-        'the peer asked for TLS, which this port does not speak',
-      );
-    }
-    if (h.version !== '1.0.0') {
-      throw new ProtocolError(ErrorCondition.framingError, `unsupported AMQP version ${h.version}`);
-    }
-    if (this.layer === 'header' && h.protocolId === ProtocolId.sasl && this.sasl !== undefined) {
+    const ok = h.valid && h.version === '1.0.0';
+    if (ok && this.layer === 'header' && h.protocolId === ProtocolId.sasl && this.sasl !== undefined) {
       if (this.server && !this.saslHeaderSent) {
         this.writeHeader(SASL_HEADER);
         this.saslHeaderSent = true;
@@ -397,10 +388,9 @@ export class Transport {
       this.layer = 'sasl';
       return;
     }
-    if (
-      h.protocolId === ProtocolId.amqp &&
-      (this.sasl === undefined || this.sasl.succeeded || this.sasl.optional)
-    ) {
+    const saslDone =
+      this.sasl === undefined || this.sasl.succeeded || (this.layer === 'header' && this.sasl.optional);
+    if (ok && h.protocolId === ProtocolId.amqp && saslDone) {
       if (this.sasl !== undefined && !this.sasl.succeeded) this.sasl.skip();
       if (this.server && !this.amqpHeaderSent) {
         this.writeHeader(AMQP_HEADER);
@@ -410,14 +400,20 @@ export class Transport {
       this.wake();
       return;
     }
-    // The header we do not speak: answer with ours, as the spec asks, and close.
+    // A header we do not speak: a server answers with the one it expects, as the spec asks, and closes.
+    const wantSasl = this.sasl !== undefined && !this.sasl.succeeded;
     if (this.server && !this.saslHeaderSent && !this.amqpHeaderSent) {
-      this.writeHeader(this.sasl !== undefined ? SASL_HEADER : AMQP_HEADER);
-      if (this.sasl !== undefined) this.saslHeaderSent = true;
+      this.writeHeader(wantSasl ? SASL_HEADER : AMQP_HEADER);
+      if (wantSasl) this.saslHeaderSent = true;
       else this.amqpHeaderSent = true;
     }
-    const want = this.sasl !== undefined && !this.sasl.succeeded ? 'SASL' : 'AMQP';
-    throw new ProtocolError(ErrorCondition.framingError, `expected the ${want} protocol header`);
+    let why: string;
+    if (!h.valid) why = 'the peer sent no AMQP protocol header';
+    else if (h.protocolId === ProtocolId.tls)
+      why = 'the peer asked for TLS, which this connection does not speak';
+    else if (h.version !== '1.0.0') why = `unsupported AMQP version ${h.version}`;
+    else why = `expected the ${wantSasl ? 'SASL' : 'AMQP'} protocol header`;
+    throw new ProtocolError(ErrorCondition.framingError, why);
   }
 
   private handleFrame(frame: Buffer): void {
@@ -524,6 +520,8 @@ export class Transport {
           this.enc.w.bytes(EMPTY_FRAME);
           this.framesOutput++;
           if (this.tracer) traceFrame(this, '->', EMPTY_FRAME, FrameType.amqp);
+          // Its own taking must not count as later output, or it would put the next heartbeat off.
+          this.tickOutputCount = this.outputCount + 1;
           this.wake();
         }
         this.lastOutput = now;

@@ -6,8 +6,9 @@
  * As Proton's, they do nothing to a delivery already settled here, so accepting a message that the
  * handler also accepts automatically is harmless.
  */
-import { Accepted, AmqpError, Modified, Rejected, Released } from '../codec/composite-types.js';
+
 import type { SymbolKeyedMap } from '../codec/composite-types.js';
+import { Accepted, AmqpError, Modified, Rejected, Released } from '../codec/composite-types.js';
 import type { Delivery, DeliveryStateValue } from '../engine/delivery.js';
 import type { ConditionLike } from '../errors.js';
 

@@ -62,7 +62,11 @@ export class EndpointStateHandler extends Handler {
 
   constructor(options: EndpointStateHandlerOptions = {}) {
     super();
-    checkOptions('EndpointStateHandler', options, { peerCloseIsError: 'boolean', delegate: 'object', logger: 'logger' });
+    checkOptions('EndpointStateHandler', options, {
+      peerCloseIsError: 'boolean',
+      delegate: 'object',
+      logger: 'logger',
+    });
     this.peerCloseIsError = options.peerCloseIsError ?? false;
     this.delegate = options.delegate ?? this;
     this.logger = options.logger ?? NULL_LOGGER;
@@ -135,7 +139,8 @@ export class EndpointStateHandler extends Handler {
   // Default error callbacks, used when this handler is its own delegate --------------------------
 
   onConnectionError(event: Event): void {
-    if (event.connection !== undefined) EndpointStateHandler.printError(event.connection, 'connection', this.logger);
+    if (event.connection !== undefined)
+      EndpointStateHandler.printError(event.connection, 'connection', this.logger);
   }
 
   onSessionError(event: Event): void {

@@ -12,10 +12,10 @@ import { Handler } from './handler.js';
  * Tops up receiver credit on `link_local_open`, `link_remote_open`, `link_flow` and `delivery`, so that
  * the link's credit plus its queued deliveries (arrived and not yet read) make `window`.
  *
- * Our receiver's credit drops when a transfer arrives, where Proton's drops when the application reads
- * past it; counting the queued deliveries in makes the prefetch the same: at most `window` messages
- * arrived-or-granted and unread. As in Proton, credit given back comes after the message is read, on the
- * next event of the link.
+ * The wire credit drops when a transfer arrives, where Proton's receiver credit drops only when the
+ * application reads past it; counting the queued deliveries in makes the prefetch Proton's: at most
+ * `window` messages granted or arrived and unread. As in Proton, the credit a read message frees is
+ * granted again on the next event of the link.
  *
  * Drain: while the application drains a link (`receiver.drainCredit(n)`, until the sender answers), no
  * credit is added to it, since new credit would be drained as well; once the drain is over the window is
@@ -30,7 +30,10 @@ export class FlowController extends Handler {
   constructor(window = 1024) {
     super();
     if (typeof window !== 'number' || !Number.isSafeInteger(window) || window < 0) {
-      throw new InvalidOptionError('window', `FlowController: must be a whole number >= 0, not ${String(window)}`);
+      throw new InvalidOptionError(
+        'window',
+        `FlowController: must be a whole number >= 0, not ${String(window)}`,
+      );
     }
     this.window = window;
   }
@@ -57,7 +60,8 @@ export class FlowController extends Handler {
     if (link.localState !== State.LOCAL_ACTIVE || link.remoteState === State.REMOTE_CLOSED) return;
     if (link.connection.localState === State.LOCAL_CLOSED) return;
     if (link.drain) return;
-    const lacking = this.window - link.credit - link.queued;
+    // The wire credit still out, plus the deliveries arrived and not read yet: Proton's receiver credit.
+    const lacking = this.window - link.linkCredit - link.queued;
     if (lacking > 0) link.flow(lacking);
   }
 }

@@ -11,9 +11,9 @@ export class Handler implements HandlerLike {
   /** Child handlers, dispatched to after this one, in order. */
   handlers: HandlerLike[] = [];
 
-  /** Adds a child handler. */
-  add(handler: HandlerLike): this {
-    this.handlers.push(handler);
+  /** Adds a child handler: any object with `on*` methods (duck typed, as dispatch is). */
+  add(handler: object): this {
+    this.handlers.push(handler as HandlerLike);
     return this;
   }
 

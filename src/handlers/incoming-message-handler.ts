@@ -44,10 +44,15 @@ export class IncomingMessageHandler extends Handler {
   readonly autoAccept: boolean;
   readonly delegate: object;
   readonly logger: Logger;
+  private readonly abortsSeen = new WeakSet<Delivery>();
 
   constructor(options: IncomingMessageHandlerOptions = {}) {
     super();
-    checkOptions('IncomingMessageHandler', options, { autoAccept: 'boolean', delegate: 'object', logger: 'logger' });
+    checkOptions('IncomingMessageHandler', options, {
+      autoAccept: 'boolean',
+      delegate: 'object',
+      logger: 'logger',
+    });
     this.autoAccept = options.autoAccept ?? true;
     this.delegate = options.delegate ?? this;
     this.logger = options.logger ?? NULL_LOGGER;
@@ -58,8 +63,10 @@ export class IncomingMessageHandler extends Handler {
     const link = event.receiver;
     if (d === undefined || link === undefined || d.outgoing) return;
     if (d.aborted) {
-      if (!d.settled) this.aborted(event, d, link);
-    } else if (d.readable && !d.partial) {
+      if (!this.abortsSeen.has(d)) this.aborted(event, d, link);
+    } else if (!d.partial && (d.readable || link.current === d)) {
+      // Arrived whole. An empty delivery has no bytes to read but is current: as in Proton, it is read
+      // (an empty message), not left blocking the link.
       this.received(event, d, link);
     } else if (d.updated && d.remoteSettled) {
       d.clearUpdated();
@@ -88,6 +95,7 @@ export class IncomingMessageHandler extends Handler {
   }
 
   private aborted(event: Event, d: Delivery, link: Receiver): void {
+    this.abortsSeen.add(d);
     raise(this.delegate, 'aborted', event);
     // Proton's settle moves the link past its current delivery; ours leaves that to advance.
     if (link.current === d) link.advance();

@@ -34,14 +34,16 @@ function describe(v: unknown): string {
   if (v === null) return 'null';
   if (Array.isArray(v)) return 'an array';
   if (typeof v === 'string') return `the string ${JSON.stringify(v)}`;
-  if (typeof v === 'number' || typeof v === 'boolean' || typeof v === 'bigint') return `${typeof v} ${String(v)}`;
+  if (typeof v === 'number' || typeof v === 'boolean' || typeof v === 'bigint')
+    return `${typeof v} ${String(v)}`;
   return `a ${typeof v}`;
 }
 
 function checkValue(owner: string, key: string, kind: OptionKind, value: unknown): void {
   switch (kind) {
     case 'boolean':
-      if (typeof value !== 'boolean') throw new InvalidOptionError(key, `${owner}: must be a boolean, not ${describe(value)}`);
+      if (typeof value !== 'boolean')
+        throw new InvalidOptionError(key, `${owner}: must be a boolean, not ${describe(value)}`);
       return;
     case 'count':
       if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0) {
@@ -69,7 +71,11 @@ function checkValue(owner: string, key: string, kind: OptionKind, value: unknown
  * a plain object fails, and so does a key not in `kinds` or a value not of its kind. `owner` names the
  * handler in the message.
  */
-export function checkOptions(owner: string, options: unknown, kinds: Readonly<Record<string, OptionKind>>): void {
+export function checkOptions(
+  owner: string,
+  options: unknown,
+  kinds: Readonly<Record<string, OptionKind>>,
+): void {
   if (options === undefined) return;
   if (!isObject(options) || Array.isArray(options) || typeof options === 'function') {
     throw new InvalidOptionError('options', `${owner}: options must be an object, not ${describe(options)}`);

@@ -55,7 +55,8 @@ export class OutgoingMessageHandler extends Handler {
     const outcome = d.remote;
     if (outcome instanceof Accepted) raise(this.delegate, 'accepted', event);
     else if (outcome instanceof Rejected) raise(this.delegate, 'rejected', event);
-    else if (outcome instanceof Released || outcome instanceof Modified) raise(this.delegate, 'released', event);
+    else if (outcome instanceof Released || outcome instanceof Modified)
+      raise(this.delegate, 'released', event);
     if (d.remoteSettled) {
       raise(this.delegate, 'settled', event);
       if (this.autoSettle && !d.settled) d.settle();

@@ -49,7 +49,10 @@ describe('Backoff: the verified Proton sequences, in ms', () => {
     // Proton tries every URL at each delay: 10 attempts, 3000 ms in all.
     const attempts = [...new Backoff({ maxTries: 5 })].flatMap((d) => [d, d]);
     assert.equal(attempts.length, 10);
-    assert.equal(attempts.slice(1).reduce((a, b) => a + b, 0), 3000);
+    assert.equal(
+      attempts.slice(1).reduce((a, b) => a + b, 0),
+      3000,
+    );
   });
 
   it('maxTries 1 is the first attempt alone; Infinity is no end', () => {

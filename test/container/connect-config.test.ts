@@ -92,7 +92,10 @@ describe('findConnectConfig: the search order', () => {
   });
 
   it('a MESSAGING_CONNECT_FILE that does not exist stops the search, as in Proton and rhea', () => {
-    assert.equal(findConnectConfig({ [CONNECT_FILE_ENV]: join(root, 'missing.json') }, cwd, home, system), undefined);
+    assert.equal(
+      findConnectConfig({ [CONNECT_FILE_ENV]: join(root, 'missing.json') }, cwd, home, system),
+      undefined,
+    );
   });
 
   it('an empty MESSAGING_CONNECT_FILE is unset', () => {
@@ -183,7 +186,11 @@ describe('parseConnectConfig: keys and defaults', () => {
     assert.deepEqual(parseConnectConfig('{"password": "p"}'), DEFAULTS);
     assert.deepEqual(parseConnectConfig('{"user": "", "password": "p"}'), DEFAULTS);
     assert.deepEqual(parseConnectConfig('{"user": "u"}'), { ...DEFAULTS, user: 'u' });
-    assert.deepEqual(parseConnectConfig('{"user": "u", "password": "p"}'), { ...DEFAULTS, user: 'u', password: 'p' });
+    assert.deepEqual(parseConnectConfig('{"user": "u", "password": "p"}'), {
+      ...DEFAULTS,
+      user: 'u',
+      password: 'p',
+    });
   });
 
   it('sasl.enabled defaults to true and may be false', () => {
@@ -197,7 +204,9 @@ describe('parseConnectConfig: keys and defaults', () => {
       'PLAIN',
       'ANONYMOUS',
     ]);
-    assert.deepEqual(parseConnectConfig('{"sasl": {"mechanisms": ["EXTERNAL"]}}').sasl.mechanisms, ['EXTERNAL']);
+    assert.deepEqual(parseConnectConfig('{"sasl": {"mechanisms": ["EXTERNAL"]}}').sasl.mechanisms, [
+      'EXTERNAL',
+    ]);
     assert.equal(parseConnectConfig('{"sasl": {"mechanisms": ""}}').sasl.mechanisms, undefined);
     assert.equal(parseConnectConfig('{"sasl": {"mechanisms": []}}').sasl.mechanisms, undefined);
   });
@@ -205,13 +214,18 @@ describe('parseConnectConfig: keys and defaults', () => {
   it('tls.verify defaults to true; ca, cert and key are taken alone too', () => {
     assert.deepEqual(parseConnectConfig('{"tls": {}}').tls, { verify: true });
     assert.deepEqual(parseConnectConfig('{"tls": {"ca": "ca.pem"}}').tls, { ca: 'ca.pem', verify: true });
-    assert.deepEqual(parseConnectConfig('{"tls": {"cert": "c", "verify": true}}').tls, { cert: 'c', verify: true });
+    assert.deepEqual(parseConnectConfig('{"tls": {"cert": "c", "verify": true}}').tls, {
+      cert: 'c',
+      verify: true,
+    });
     assert.deepEqual(parseConnectConfig('{"tls": {"key": "k"}}').tls, { key: 'k', verify: true });
   });
 
   it('null is taken as absent', () => {
     assert.deepEqual(
-      parseConnectConfig('{"scheme": null, "host": null, "port": null, "user": null, "tls": {"verify": null}}'),
+      parseConnectConfig(
+        '{"scheme": null, "host": null, "port": null, "user": null, "tls": {"verify": null}}',
+      ),
       DEFAULTS,
     );
   });
@@ -269,7 +283,13 @@ describe('parseConnectConfig: errors name the file and the key', () => {
   ];
   for (const [text, key, pattern] of wrong) {
     it(`${text} names ${key}`, () => {
-      throwsOption(() => parseConnectConfig(text, FILE), key, new RegExp(`'${key.replace('.', '\\.')}'`), /\/some\/where\/connect\.json/, pattern);
+      throwsOption(
+        () => parseConnectConfig(text, FILE),
+        key,
+        new RegExp(`'${key.replace('.', '\\.')}'`),
+        /\/some\/where\/connect\.json/,
+        pattern,
+      );
     });
   }
 });

@@ -5,8 +5,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { inspect } from 'node:util';
-import { InvalidOptionError } from '../../src/errors.js';
 import { DEFAULT_PORTS, defaultPort, parsePort, Url } from '../../src/container/url.js';
+import { InvalidOptionError } from '../../src/errors.js';
 
 interface Row {
   input: string;
@@ -38,9 +38,23 @@ const TABLE: Row[] = [
     port: 5672,
     path: 'examples',
   },
-  { input: 'amqps://host', str: 'amqps://host:amqps', host: 'host', port: 5671, path: undefined, scheme: 'amqps' },
+  {
+    input: 'amqps://host',
+    str: 'amqps://host:amqps',
+    host: 'host',
+    port: 5671,
+    path: undefined,
+    scheme: 'amqps',
+  },
   // The scheme stays amqp: the service name only picks the port.
-  { input: 'host:amqps', str: 'amqp://host:amqps', host: 'host', port: 5671, path: undefined, scheme: 'amqp' },
+  {
+    input: 'host:amqps',
+    str: 'amqp://host:amqps',
+    host: 'host',
+    port: 5671,
+    path: undefined,
+    scheme: 'amqp',
+  },
   {
     input: 'user:pass@host:5673/path',
     str: 'amqp://user:***@host:5673/path',

@@ -210,7 +210,11 @@ describe('connection: closing', () => {
     server.connection.close();
     pump(client, server);
     assert.deepEqual(events(server), ['connection_local_close', 'transport_head_closed', 'transport_closed']);
-    assert.deepEqual(events(client), ['connection_remote_close', 'transport_tail_closed', 'transport_closed']);
+    assert.deepEqual(events(client), [
+      'connection_remote_close',
+      'transport_tail_closed',
+      'transport_closed',
+    ]);
     assert.equal(client.connection.state, LOCAL_CLOSED_REMOTE_CLOSED);
     assert.equal(server.connection.state, LOCAL_CLOSED_REMOTE_CLOSED);
     assert.equal(client.transport.closed, true);
@@ -228,7 +232,11 @@ describe('connection: closing', () => {
     client.connection.close();
     pump(client, server);
     assert.deepEqual(events(client), ['connection_local_close', 'transport_head_closed', 'transport_closed']);
-    assert.deepEqual(events(server), ['connection_remote_close', 'transport_tail_closed', 'transport_closed']);
+    assert.deepEqual(events(server), [
+      'connection_remote_close',
+      'transport_tail_closed',
+      'transport_closed',
+    ]);
     assert.ok(client.transport.closed && server.transport.closed);
   });
 

@@ -2,23 +2,27 @@
  * The engine against Apache Qpid Proton Python 0.37 over real sockets (test/support/socket-driver.ts):
  *
  * - as a client with SASL ANONYMOUS, through Proton's example broker.py: 1,000 messages of mixed sizes
- *   (10 bytes to 100 KB, and a few of 1 MiB, which go multi-frame) sent to a queue and received back;
+ *   (10 bytes to 100 KB, and a few of 1 MiB) sent to a queue and received back, the 1 MiB ones in
+ *   several transfers (Proton 0.37 advertises no max-frame-size, so they go out in one; the outcome test
+ *   has Proton ask for 16 KiB frames, so that our sender splits too);
+ * - session flow control: received through a 128 KiB session capacity, reading partial deliveries;
+ * - idle timeouts both ways: Proton's heartbeats keep ours from expiring, and ours keep Proton's;
  * - as a server, with Proton's simple_send.py sending to it and simple_recv.py receiving from it; as a
  *   client, receiving from direct_send.py and sending to direct_recv.py (which listen);
  * - outcomes both ways: our sender against test/fixtures/proton/outcome_receiver.py, our receiver against
  *   test/fixtures/proton/outcome_sender.py.
  *
- * Run with PN_TRACE_FRM=1 to have both sides print their frames.
+ * Run with PN_TRACE_FRM=1 to have both sides print their frames (Proton's lines start with `[python]`).
  */
 import assert from 'node:assert/strict';
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { describe, test } from 'node:test';
+import { after, describe, test } from 'node:test';
 import {
   Accepted,
   AmqpError,
-  type AmqpValue,
   AmqpSymbol,
+  type AmqpValue,
   Modified,
   Rejected,
   Released,
@@ -26,6 +30,7 @@ import {
 } from '../../src/codec/index.js';
 import type { Delivery, EngineEvent, Receiver, Sender } from '../../src/engine/index.js';
 import { Message } from '../../src/message/index.js';
+import { traceFramesEnabled } from '../../src/util/logger.js';
 import { PYTHON, protonScriptPath, requireProton } from '../support/proton-python.js';
 import { freePort, listen, SocketDriver } from '../support/socket-driver.js';
 
@@ -45,11 +50,19 @@ interface PythonRun {
   kill(): void;
 }
 
+/** Every Python process started and not yet seen to exit: killed in `after`, and on exit at the latest. */
+const live = new Set<ChildProcess>();
+function killAll(): void {
+  for (const p of live) if (p.exitCode === null && p.signalCode === null) p.kill('SIGKILL');
+}
+process.on('exit', killAll);
+
 function python(script: string, args: string[]): PythonRun {
   const proc = spawn(PYTHON, ['-u', script, ...args], {
     env: { ...process.env, PYTHONIOENCODING: 'utf-8', PYTHONUNBUFFERED: '1' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
+  live.add(proc);
   const lines: string[] = [];
   let partial = '';
   let err = '';
@@ -60,11 +73,14 @@ function python(script: string, args: string[]): PythonRun {
     lines.push(...parts);
   });
   proc.stderr!.setEncoding('utf8');
+  const echo = traceFramesEnabled();
   proc.stderr!.on('data', (s: string) => {
     err += s;
+    if (echo) process.stderr.write(s.replace(/^(?=.)/gm, '[python] '));
   });
   const exited = new Promise<number | string>((resolve) => {
     proc.on('close', (code, signal) => {
+      live.delete(proc);
       if (partial !== '') lines.push(partial);
       partial = '';
       resolve(code ?? signal ?? 'unknown');
@@ -85,17 +101,27 @@ function python(script: string, args: string[]): PythonRun {
   };
 }
 
-/** `p`, or a failure naming `what` after `ms` (with the Python side's stderr, when given). */
-async function within<T>(ms: number, what: string, p: Promise<T>, py?: PythonRun): Promise<T> {
+/**
+ * `p`, or a failure naming `what` after `ms` (with the Python side's stderr, when given), or the failure
+ * of a driver (or server of drivers) in `watch`, as soon as one fails.
+ */
+async function within<T>(
+  ms: number,
+  what: string,
+  p: Promise<T>,
+  py?: PythonRun,
+  watch: { whenFailed: Promise<never> }[] = [],
+): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
     timer = setTimeout(
-      () => reject(new Error(`${what}: no answer in ${ms} ms${py ? `\nPython stderr:\n${py.stderr()}` : ''}`)),
+      () =>
+        reject(new Error(`${what}: no answer in ${ms} ms${py ? `\nPython stderr:\n${py.stderr()}` : ''}`)),
       ms,
     );
   });
   try {
-    return await Promise.race([p, timeout]);
+    return await Promise.race([p, timeout, ...watch.map((w) => w.whenFailed)]);
   } finally {
     clearTimeout(timer);
   }
@@ -139,7 +165,11 @@ function sequenceOf(body: unknown): unknown {
 }
 
 const plainNumber = (v: unknown): unknown =>
-  typeof v === 'bigint' ? Number(v) : typeof v === 'object' && v !== null && 'value' in v ? plainNumber(v.value) : v;
+  typeof v === 'bigint'
+    ? Number(v)
+    : typeof v === 'object' && v !== null && 'value' in v
+      ? plainNumber(v.value)
+      : v;
 
 /** An error condition's fields, as the tests compare them. */
 function conditionOf(e: AmqpError | undefined): unknown {
@@ -163,6 +193,9 @@ function annotationsOf(m: unknown): unknown {
 // ------------------------------------------------------------------------------------------------
 
 describe('interop with Proton Python 0.37 over sockets', { timeout: 60_000 }, () => {
+  // A test that failed before its `finally` (an uncaught error) may leave a process behind.
+  after(killAll);
+
   test('client with SASL ANONYMOUS: 1,000 messages of mixed sizes through broker.py, and back', async (t) => {
     if (!requireProton(t)) return;
     const N = 1000;
@@ -223,7 +256,9 @@ describe('interop with Proton Python 0.37 over sockets', { timeout: 60_000 }, ()
       a.connection.open();
       sender.session.open();
       sender.open();
-      await within(30_000, `broker.py settles ${N} messages (${settled} so far)`, sendDone.promise, broker);
+      await within(30_000, `broker.py settles ${N} messages (${settled} so far)`, sendDone.promise, broker, [
+        a,
+      ]);
       const t1 = performance.now();
       assert.equal(a.transport.sasl?.mechanism, 'ANONYMOUS');
       assert.equal(a.transport.sasl?.succeeded, true);
@@ -279,6 +314,7 @@ describe('interop with Proton Python 0.37 over sockets', { timeout: 60_000 }, ()
         `receive ${N} messages from broker.py (${received.length} so far)`,
         recvDone.promise,
         broker,
+        [b],
       );
       const t2 = performance.now();
       b.close();
@@ -314,6 +350,214 @@ describe('interop with Proton Python 0.37 over sockets', { timeout: 60_000 }, ()
     }
   });
 
+  test('session window: a small incoming capacity, messages read as they come (broker.py)', async (t) => {
+    if (!requireProton(t)) return;
+    // 60 messages of 100 KB and 2 of 1 MiB, received with frames of 16 KiB and a session capacity of
+    // 128 KiB (a window of 8 frames): Proton must wait for our session flows, and we must read partial
+    // deliveries to reopen the window.
+    const bodies = Array.from({ length: 62 }, (_, i) =>
+      noise(i === 20 || i === 50 ? 1 << 20 : 100_000, i + 99),
+    );
+    const port = await freePort();
+    const broker = python(`${EXAMPLES}/broker.py`, ['-a', `${HOST}:${port}`]);
+    const drivers: SocketDriver[] = [];
+    try {
+      const a = await within(
+        10_000,
+        'connect to broker.py',
+        SocketDriver.connect(HOST, port, { retryMs: 8000, sasl: { client: {} } }),
+        broker,
+      );
+      drivers.push(a);
+      const sender = a.connection.session().sender('window-send');
+      sender.target.address = 'window';
+      const sent = deferred();
+      let next = 0;
+      let accepted = 0;
+      a.handle((e) => {
+        if (e.type === 'link_flow' && e.context === sender) {
+          while (sender.credit > 0 && next < bodies.length) {
+            sender.delivery();
+            sender.send(new Message({ body: bodies[next], bodyKind: 'data' }).encode());
+            sender.advance();
+            next++;
+          }
+        }
+        if (e.type === 'delivery') {
+          const d = e.context as Delivery;
+          if (d.remote instanceof Accepted && !d.settled) {
+            d.settle();
+            if (++accepted === bodies.length) sent.resolve();
+          }
+        }
+      });
+      a.connection.open();
+      sender.session.open();
+      sender.open();
+      await within(
+        20_000,
+        `broker.py accepts ${bodies.length} messages (${accepted} so far)`,
+        sent.promise,
+        broker,
+        [a],
+      );
+      a.close();
+      await within(5000, 'close of the sending connection', a.whenClosed, broker);
+
+      const CAPACITY = 128 * 1024;
+      const b = await within(
+        5000,
+        'connect to broker.py again',
+        SocketDriver.connect(HOST, port, { sasl: { client: {} }, transport: { maxFrameSize: 16384 } }),
+        broker,
+      );
+      drivers.push(b);
+      const session = b.connection.session();
+      session.incomingCapacity = CAPACITY;
+      const receiver = session.receiver('window-recv');
+      receiver.source.address = 'window';
+      const got = deferred();
+      const received: Buffer[] = [];
+      let parts: Uint8Array[] = [];
+      let maxHeld = 0;
+      b.handle((e) => {
+        if (e.type !== 'delivery') return;
+        const d = e.context as Delivery;
+        maxHeld = Math.max(maxHeld, session.incomingBytes);
+        if (receiver.current !== d) return;
+        // Read what has come so far, complete or not: that is what reopens the session window.
+        for (let c = receiver.recv(1 << 20); c !== undefined; c = receiver.recv(1 << 20)) parts.push(c);
+        if (d.partial) return;
+        received.push(Buffer.concat(parts));
+        parts = [];
+        d.update(new Accepted());
+        d.settle();
+        receiver.advance();
+        if (received.length === bodies.length) got.resolve();
+      });
+      b.connection.open();
+      session.open();
+      receiver.open();
+      receiver.flow(bodies.length);
+      await within(
+        20_000,
+        `receive ${bodies.length} messages through a ${CAPACITY}-byte window (${received.length} so far)`,
+        got.promise,
+        broker,
+        [b],
+      );
+      b.close();
+      const r = await within(5000, 'close of the receiving connection', b.whenClosed, broker);
+      assert.equal(r.transportCondition, undefined);
+      assert.equal(received.length, bodies.length);
+      for (let i = 0; i < bodies.length; i++) {
+        const body = Message.decode(received[i]!).body as Uint8Array;
+        assert.ok(Buffer.from(body).equals(bodies[i]!), `body ${i} comes back byte for byte`);
+      }
+      assert.ok(maxHeld <= CAPACITY, `never more than the capacity held (at most ${maxHeld} bytes)`);
+      t.diagnostic(`at most ${maxHeld} bytes held unread of a ${CAPACITY}-byte capacity`);
+    } finally {
+      for (const d of drivers) d.destroy();
+      broker.kill();
+    }
+  });
+
+  test('idle timeout: Proton heartbeats keep our idle connection open (direct_recv.py)', async (t) => {
+    if (!requireProton(t)) return;
+    const port = await freePort();
+    const py = python(`${EXAMPLES}/direct_recv.py`, ['-a', `${HOST}:${port}/examples`, '-m', '1']);
+    let c: SocketDriver | undefined;
+    try {
+      // An idle timeout of 1 s, advertised as 500 ms (half, as Proton does): Proton 0.37 then sends an
+      // empty frame every 500 ms or so, and our transport must not time out in 2 s of silence.
+      c = await within(
+        10_000,
+        'connect to direct_recv.py',
+        SocketDriver.connect(HOST, port, {
+          retryMs: 8000,
+          sasl: { client: {} },
+          transport: { idleTimeout: 1000 },
+        }),
+        py,
+      );
+      const sender = c.connection.session().sender('idle');
+      sender.target.address = 'examples';
+      const opened = deferred();
+      c.handle((e) => {
+        if (e.type === 'link_remote_open') opened.resolve();
+      });
+      c.connection.open();
+      sender.session.open();
+      sender.open();
+      await within(5000, 'the link opens', opened.promise, py, [c]);
+      const before = c.transport.framesInput;
+      await new Promise((r) => setTimeout(r, 2000));
+      const heartbeats = c.transport.framesInput - before;
+      assert.equal(c.transport.condition, undefined, 'the connection is still up after 2 s of silence');
+      assert.ok(heartbeats >= 2, `Proton sent empty frames while idle (${heartbeats} in 2 s)`);
+      sender.delivery();
+      sender.send(new Message({ body: 'after the silence' }).encode());
+      sender.advance();
+      const code = await within(10_000, 'direct_recv.py takes the message', py.exited, py, [c]);
+      assert.equal(code, 0, py.stderr());
+      assert.deepEqual(py.lines, ['after the silence']);
+      const r = await within(5000, 'our connection closes', c.whenClosed, py);
+      assert.equal(r.transportCondition, undefined);
+      t.diagnostic(`${heartbeats} heartbeats from Proton in 2 s of silence`);
+    } finally {
+      c?.destroy();
+      py.kill();
+    }
+  });
+
+  test("idle timeout: our heartbeats keep Proton's idle connection open (outcome_sender.py)", async (t) => {
+    if (!requireProton(t)) return;
+    // Proton's idle timeout is 1 s (it advertises 500 ms): our transport's tick must send an empty frame
+    // every 250 ms or so while the sender waits 2 s before sending.
+    const accepted: number[] = [];
+    const server = await listen(() => ({
+      sasl: { server: {} },
+      autoOpen: true,
+      onEvent: (e) => {
+        if (e.type === 'link_remote_open') (e.context as Receiver).flow(10);
+        if (e.type !== 'delivery') return;
+        const d = e.context as Delivery;
+        if (d.partial) return;
+        const r = d.link as Receiver;
+        accepted.push(plainNumber(Message.decode(readAll(r)).properties?.index) as number);
+        d.update(new Accepted());
+        d.settle();
+        r.advance();
+      },
+    }));
+    const py = python(protonScriptPath('outcome_sender.py'), [
+      '--heartbeat=1',
+      '--delay=2',
+      `${HOST}:${server.port}/idle`,
+      'accept',
+      'accept',
+    ]);
+    try {
+      const code = await within(15_000, 'outcome_sender.py sends after its delay', py.exited, py, [server]);
+      assert.equal(code, 0, py.stderr());
+      assert.deepEqual(
+        py.lines.map((l) => (JSON.parse(l) as { event: string }).event),
+        ['accepted', 'accepted'],
+        py.stderr(),
+      );
+      const d = server.drivers[0]!;
+      const r = await within(5000, 'our server connection closes', d.whenClosed, py);
+      assert.equal(r.transportCondition, undefined);
+      assert.equal(r.remoteCondition, undefined, 'Proton closed without an error (no idle timeout)');
+      assert.equal(d.transport.remoteIdleTimeout, 500);
+      assert.deepEqual(accepted, [0, 1]);
+      t.diagnostic(`${d.transport.framesOutput} frames out, heartbeats included`);
+    } finally {
+      py.kill();
+      await server.close();
+    }
+  });
+
   test('server: simple_send.py sends to our receiver ({sequence: n} bodies)', async (t) => {
     if (!requireProton(t)) return;
     const N = 200;
@@ -341,8 +585,8 @@ describe('interop with Proton Python 0.37 over sockets', { timeout: 60_000 }, ()
     }));
     const py = python(`${EXAMPLES}/simple_send.py`, ['-a', `${HOST}:${server.port}/examples`, '-m', `${N}`]);
     try {
-      await within(20_000, `simple_send.py sends ${N} messages`, done.promise, py);
-      const code = await within(10_000, 'simple_send.py exits', py.exited, py);
+      await within(20_000, `simple_send.py sends ${N} messages`, done.promise, py, [server]);
+      const code = await within(10_000, 'simple_send.py exits', py.exited, py, [server]);
       assert.equal(code, 0, py.stderr());
       assert.deepEqual(py.lines, ['all messages confirmed']);
       const d = server.drivers[0]!;
@@ -389,7 +633,7 @@ describe('interop with Proton Python 0.37 over sockets', { timeout: 60_000 }, ()
     }));
     const py = python(`${EXAMPLES}/simple_recv.py`, ['-a', `${HOST}:${server.port}/examples`, '-m', `${N}`]);
     try {
-      const code = await within(20_000, `simple_recv.py takes ${N} messages`, py.exited, py);
+      const code = await within(20_000, `simple_recv.py takes ${N} messages`, py.exited, py, [server]);
       assert.equal(code, 0, py.stderr());
       assert.deepEqual(py.lines, texts);
       const d = server.drivers[0]!;
@@ -433,7 +677,7 @@ describe('interop with Proton Python 0.37 over sockets', { timeout: 60_000 }, ()
       receiver.session.open();
       receiver.open();
       receiver.flow(40);
-      const code = await within(20_000, `direct_send.py sends ${N} messages`, py.exited, py);
+      const code = await within(20_000, `direct_send.py sends ${N} messages`, py.exited, py, [c]);
       assert.equal(code, 0, py.stderr());
       assert.deepEqual(py.lines, ['all messages confirmed']);
       const r = await within(5000, 'our connection closes', c.whenClosed, py);
@@ -485,7 +729,7 @@ describe('interop with Proton Python 0.37 over sockets', { timeout: 60_000 }, ()
       c.connection.open();
       sender.session.open();
       sender.open();
-      const code = await within(20_000, `direct_recv.py takes ${N} messages`, py.exited, py);
+      const code = await within(20_000, `direct_recv.py takes ${N} messages`, py.exited, py, [c]);
       assert.equal(code, 0, py.stderr());
       assert.deepEqual(py.lines, texts);
       const r = await within(5000, 'our connection closes', c.whenClosed, py);
@@ -545,7 +789,7 @@ describe('interop with Proton Python 0.37 over sockets', { timeout: 60_000 }, ()
       c.connection.open();
       sender.session.open();
       sender.open();
-      const code = await within(20_000, 'outcome_receiver.py takes every message', py.exited, py);
+      const code = await within(20_000, 'outcome_receiver.py takes every message', py.exited, py, [c]);
       assert.equal(code, 0, py.stderr());
       const r = await within(5000, 'our connection closes', c.whenClosed, py);
       assert.equal(r.transportCondition, undefined);
@@ -648,7 +892,7 @@ describe('interop with Proton Python 0.37 over sockets', { timeout: 60_000 }, ()
     }));
     const py = python(protonScriptPath('outcome_sender.py'), [`${HOST}:${server.port}/outcomes`, ...plan]);
     try {
-      const code = await within(20_000, 'outcome_sender.py sees every outcome', py.exited, py);
+      const code = await within(20_000, 'outcome_sender.py sees every outcome', py.exited, py, [server]);
       assert.equal(code, 0, py.stderr());
       const d = server.drivers[0]!;
       const r = await within(5000, 'our server connection closes', d.whenClosed, py);
@@ -692,13 +936,25 @@ describe('interop with Proton Python 0.37 over sockets', { timeout: 60_000 }, ()
             );
             break;
           case 'release':
-            assert.deepEqual([s.event, s.state, s.failed, s.undeliverable], ['released', 'RELEASED', false, false], what);
+            assert.deepEqual(
+              [s.event, s.state, s.failed, s.undeliverable],
+              ['released', 'RELEASED', false, false],
+              what,
+            );
             break;
           case 'modify-failed':
-            assert.deepEqual([s.event, s.state, s.failed, s.undeliverable], ['released', 'MODIFIED', true, false], what);
+            assert.deepEqual(
+              [s.event, s.state, s.failed, s.undeliverable],
+              ['released', 'MODIFIED', true, false],
+              what,
+            );
             break;
           case 'modify-undeliverable':
-            assert.deepEqual([s.event, s.state, s.failed, s.undeliverable], ['released', 'MODIFIED', false, true], what);
+            assert.deepEqual(
+              [s.event, s.state, s.failed, s.undeliverable],
+              ['released', 'MODIFIED', false, true],
+              what,
+            );
             assert.deepEqual(s.annotations, { 'x-opt-why': 'test' }, what);
             break;
         }

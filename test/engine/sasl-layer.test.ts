@@ -9,9 +9,9 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { type Receiver, State } from '../../src/engine/index.js';
 import {
+  SCRAM_MECHANISMS,
   type ScramCredentials,
   type ScramMechanismName,
-  SCRAM_MECHANISMS,
   scramCredentials,
 } from '../../src/sasl/index.js';
 import { drain, type PairOptions, pair, pump, type Side } from '../support/pair.js';
@@ -147,7 +147,10 @@ for (const { name: mode, chunk } of MODES) {
 
     it('ANONYMOUS named in allowedMechs with a user: the user goes as the trace', () => {
       const run = connect(
-        { clientSasl: { user: 'tracer', allowedMechs: 'ANONYMOUS' }, serverSasl: { mechanisms: 'ANONYMOUS' } },
+        {
+          clientSasl: { user: 'tracer', allowedMechs: 'ANONYMOUS' },
+          serverSasl: { mechanisms: 'ANONYMOUS' },
+        },
         chunk,
       );
       assertOpened(run, 'ANONYMOUS', 'anonymous');

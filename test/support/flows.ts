@@ -3,13 +3,13 @@
  * links attached both ways, deliveries sent and read whole, a recorder of the frames a side writes
  * (decoded), and raw frames to inject.
  */
-import { writeComposite } from '../../src/codec/composites.js';
-import { readValue } from '../../src/codec/composites.js';
+
+import { ByteWriter } from '../../src/codec/byte-writer.js';
+import { readValue, writeComposite } from '../../src/codec/composites.js';
 import { Decoder } from '../../src/codec/decoder.js';
 import { Encoder } from '../../src/codec/encoder.js';
-import { ByteWriter } from '../../src/codec/byte-writer.js';
 import type { Delivery, Receiver, Sender, Session, TransportOptions } from '../../src/engine/index.js';
-import { drain, type Side, pair, pump } from './pair.js';
+import { drain, pair, pump, type Side } from './pair.js';
 
 /** A client and a server with the connection open and one session begun both ways. */
 export interface Env {
@@ -130,7 +130,12 @@ export function parseFrames(bytes: Buffer): FrameRecord[] {
   const out: FrameRecord[] = [];
   let pos = 0;
   while (pos < bytes.length) {
-    if (bytes[pos] === 0x41 && bytes[pos + 1] === 0x4d && bytes[pos + 2] === 0x51 && bytes[pos + 3] === 0x50) {
+    if (
+      bytes[pos] === 0x41 &&
+      bytes[pos + 1] === 0x4d &&
+      bytes[pos + 2] === 0x51 &&
+      bytes[pos + 3] === 0x50
+    ) {
       pos += 8;
       continue;
     }

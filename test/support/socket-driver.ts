@@ -76,6 +76,8 @@ export class SocketDriver {
   readonly events: EventTypeName[] = [];
   /** Settles when the socket has closed: rejects if the handler threw or the socket failed. */
   readonly whenClosed: Promise<DriverResult>;
+  /** Rejects when the driver fails (a handler threw, the socket failed); never resolves. */
+  readonly whenFailed: Promise<never>;
   /** What went wrong in the driver itself (a handler that threw, a socket error). */
   failure: Error | undefined = undefined;
   /** Bytes read and written. */
@@ -119,8 +121,10 @@ export class SocketDriver {
       this.resolve = res;
       this.reject = rej;
     });
-    // A test awaits whenClosed only at the end: never let an early failure go unhandled meanwhile.
+    this.whenFailed = this.whenClosed.then(() => new Promise<never>(() => {}));
+    // A test awaits these only at times: never let an early failure go unhandled meanwhile.
     this.whenClosed.catch(() => {});
+    this.whenFailed.catch(() => {});
 
     socket.setNoDelay(true);
     socket.on('data', (chunk: Buffer) => {
@@ -202,8 +206,7 @@ export class SocketDriver {
     this.inTurn = true;
     try {
       this.pump();
-      this.flush();
-      this.pump(); // events the output raised (link_flow of sends, transport_closed...)
+      // One write per turn: events the output raises (link_flow after transfers...) schedule the next.
       this.flush();
       this.rearm();
     } catch (e) {
@@ -352,6 +355,8 @@ export interface DriverServer {
   readonly port: number;
   /** Every driver made so far, in the order the connections came. */
   readonly drivers: SocketDriver[];
+  /** Rejects when any driver fails (see {@link SocketDriver.whenFailed}); never resolves. */
+  readonly whenFailed: Promise<never>;
   /** Stops listening and destroys every driver's socket. */
   close(): Promise<void>;
 }
@@ -359,8 +364,20 @@ export interface DriverServer {
 /** Listens on 127.0.0.1 (a free port); each accepted socket gets a server driver made with `options(n)`. */
 export async function listen(options: (n: number) => DriverOptions): Promise<DriverServer> {
   const drivers: SocketDriver[] = [];
+  let failed!: (e: unknown) => void;
+  const whenFailed = new Promise<never>((_, reject) => {
+    failed = reject;
+  });
+  whenFailed.catch(() => {});
   const server = net.createServer({ allowHalfOpen: true }, (socket) => {
-    drivers.push(SocketDriver.wrap(socket, options(drivers.length)));
+    try {
+      const d = SocketDriver.wrap(socket, options(drivers.length));
+      drivers.push(d);
+      d.whenFailed.catch(failed);
+    } catch (e) {
+      socket.destroy();
+      failed(e);
+    }
   });
   server.listen(0, '127.0.0.1');
   await once(server, 'listening');
@@ -368,6 +385,7 @@ export async function listen(options: (n: number) => DriverOptions): Promise<Dri
   return {
     port,
     drivers,
+    whenFailed,
     close: async () => {
       for (const d of drivers) d.destroy();
       await new Promise<void>((r) => server.close(() => r()));

@@ -1,0 +1,856 @@
+/**
+ * Byte-level fuzzing of `Transport.push()`, client and server, with and without SASL. The inputs are
+ * random bytes, and real traffic (test/fixtures/traffic/*.hex, recorded by record.ts from full exchanges)
+ * truncated and mutated: bits flipped, bytes set to format codes, bytes inserted and deleted, frames
+ * dropped, repeated, swapped and resized. Each input is fed whole or in chunks of random sizes to an
+ * engine whose application answers as a simple peer would (opens what the peer opens, grants credit,
+ * accepts what arrives), then, for some inputs, the stream ends.
+ *
+ * For every input: `push` never throws and returns within a time bound, and the transport ends either
+ * in a valid state (no condition, no `transport_error`) or closed with a condition, a `transport_error`
+ * event, and (once AMQP was reached) output that decodes as frames ending in a close carrying that
+ * condition. Then the hostile limits: a 4 GiB frame, a list claiming 2^31 elements, nesting 100,000
+ * deep, 65,536 channels, handles beyond handle-max, a flood of empty frames, endless SASL exchanges.
+ */
+import assert from 'node:assert/strict';
+import { readdirSync, readFileSync } from 'node:fs';
+import { describe, it } from 'node:test';
+import fc from 'fast-check';
+import { readValue } from '../../src/codec/composites.js';
+import { Decoder } from '../../src/codec/decoder.js';
+import {
+  Accepted,
+  Attach,
+  Begin,
+  Close,
+  encodeComposite,
+  Flow,
+  Open,
+  SaslChallenge,
+  SaslInit,
+  SaslMechanisms,
+  SaslResponse,
+  Transfer,
+} from '../../src/codec/index.js';
+import { State } from '../../src/engine/index.js';
+import type { Delivery, Link, Receiver, Session } from '../../src/engine/index.js';
+import { ProtonError } from '../../src/errors.js';
+import {
+  CLIENT_SASL_PLAIN,
+  openClientSide,
+  PLAIN_PASSWORD,
+  PLAIN_USER,
+  parseHex,
+  SERVER_SASL,
+  TRAFFIC_DIR,
+} from '../fixtures/traffic/record.js';
+import { type PairOptions, pair, type Side } from '../support/pair.js';
+
+// ------------------------------------------------------------------------------------------------
+// The seed corpus
+
+interface Seed {
+  name: string;
+  /** The stream's protocol headers and frames, in order. */
+  units: Buffer[];
+}
+
+const corpus = new Map<string, Seed>();
+for (const file of readdirSync(TRAFFIC_DIR).filter((f) => f.endsWith('.hex'))) {
+  const name = file.replace(/\.hex$/, '');
+  corpus.set(name, { name, units: parseHex(readFileSync(`${TRAFFIC_DIR}${file}`, 'utf8')) });
+}
+function seeds(...names: string[]): Seed[] {
+  return names.map((n) => {
+    const s = corpus.get(n);
+    assert.ok(s !== undefined, `test/fixtures/traffic/${n}.hex is missing: run record.js`);
+    return s;
+  });
+}
+
+const AMQP_HEADER = Buffer.from('414d515000010000', 'hex');
+const SASL_HEADER = Buffer.from('414d515003010000', 'hex');
+
+// ------------------------------------------------------------------------------------------------
+// The engine under test, and its application
+
+interface Target {
+  name: string;
+  server: boolean;
+  options: PairOptions;
+  /** The streams of the other side, to mutate. */
+  seeds: Seed[];
+  /** The header this side expects first. */
+  header: Buffer;
+}
+
+const TARGETS: Target[] = [
+  {
+    name: 'server',
+    server: true,
+    options: {},
+    seeds: seeds('amqp.client', 'sasl-plain.client'),
+    header: AMQP_HEADER,
+  },
+  {
+    name: 'server with SASL',
+    server: true,
+    options: { serverSasl: SERVER_SASL },
+    seeds: seeds('sasl-plain.client', 'sasl-scram.client', 'sasl-anonymous.client', 'amqp.client'),
+    header: SASL_HEADER,
+  },
+  {
+    name: 'client',
+    server: false,
+    options: {},
+    seeds: seeds('amqp.server', 'sasl-plain.server'),
+    header: AMQP_HEADER,
+  },
+  {
+    name: 'client with SASL PLAIN',
+    server: false,
+    options: { clientSasl: CLIENT_SASL_PLAIN },
+    seeds: seeds('sasl-plain.server', 'sasl-anonymous.server', 'sasl-scram.server'),
+    header: SASL_HEADER,
+  },
+  {
+    name: 'client with SASL SCRAM',
+    server: false,
+    options: { clientSasl: { user: PLAIN_USER, password: PLAIN_PASSWORD } },
+    seeds: seeds('sasl-scram.server', 'sasl-plain.server'),
+    header: SASL_HEADER,
+  },
+];
+
+/** A fresh engine for a target; a client opens its side of the recorded exchange first. */
+function make(target: Target): Side {
+  const p = pair(target.options);
+  const side = target.server ? p.server : p.client;
+  if (!target.server) openClientSide(side);
+  return side;
+}
+
+/** Errors the application's calls threw that are not the engine's own (TypeError, RangeError...). */
+const appFaults: string[] = [];
+
+/**
+ * The application of the engine under test: it takes every event, and answers as a simple peer does
+ * (opens what the peer opened, grants credit, reads and accepts what arrives, closes what the peer
+ * closed). Engine errors from these calls (a `ProtonError`: misuse on a dead endpoint) are allowed;
+ * anything else is an engine fault, collected in `appFaults`.
+ */
+function respond(side: Side): void {
+  for (let e = side.collector.pop(); e !== undefined; e = side.collector.pop()) {
+    side.events.push(e);
+    if (side.transport.condition !== undefined || side.transport.closed) continue;
+    try {
+      answer(side, e.type, e.context);
+    } catch (err) {
+      if (!(err instanceof ProtonError)) appFaults.push(`${e.type}: ${String(err)}`);
+    }
+  }
+}
+
+function answer(side: Side, type: string, ctx: unknown): void {
+  const c = side.connection;
+  switch (type) {
+    case 'connection_remote_open':
+      if (c.localState === State.LOCAL_UNINIT) c.open();
+      break;
+    case 'session_remote_open': {
+      const s = ctx as Session;
+      if (s.localState === State.LOCAL_UNINIT) s.open();
+      break;
+    }
+    case 'link_remote_open': {
+      const l = ctx as Link;
+      if (l.localState === State.LOCAL_UNINIT) {
+        if (l.remoteSource) l.source.copy(l.remoteSource);
+        if (l.remoteTarget) l.target.copy(l.remoteTarget);
+        l.open();
+        if (l.isReceiver) (l as Receiver).flow(10);
+      }
+      break;
+    }
+    case 'delivery': {
+      const d = ctx as Delivery;
+      if (d.outgoing || d.link.localState !== State.LOCAL_ACTIVE) break;
+      const r = d.link as Receiver;
+      for (let cur = r.current; cur !== undefined && !cur.partial; cur = r.current) {
+        if (cur.pending > 0) r.recv(cur.pending);
+        if (!cur.settled) {
+          if (!cur.aborted) cur.update(new Accepted());
+          cur.settle();
+        }
+        r.advance();
+      }
+      if (r.credit < 5) r.flow(10);
+      break;
+    }
+    case 'link_remote_close':
+    case 'link_remote_detach': {
+      const l = ctx as Link;
+      if (l.localState !== State.LOCAL_CLOSED) l.close();
+      break;
+    }
+    case 'session_remote_close': {
+      const s = ctx as Session;
+      if (s.localState !== State.LOCAL_CLOSED) s.close();
+      break;
+    }
+    case 'connection_remote_close':
+      if (c.localState !== State.LOCAL_CLOSED) c.close();
+      break;
+  }
+}
+
+// ------------------------------------------------------------------------------------------------
+// Decoding what the engine wrote
+
+interface OutUnit {
+  header?: Buffer;
+  type?: number;
+  body?: unknown;
+}
+
+/** Cuts an output stream into headers and frames, decoding each performative; throws when malformed. */
+function decodeOutput(out: Buffer): OutUnit[] {
+  const units: OutUnit[] = [];
+  let pos = 0;
+  while (pos < out.length) {
+    if (out.subarray(pos, pos + 4).toString('latin1') === 'AMQP') {
+      assert.ok(out.length - pos >= 8, 'a cut protocol header');
+      units.push({ header: out.subarray(pos, pos + 8) });
+      pos += 8;
+      continue;
+    }
+    assert.ok(out.length - pos >= 8, `a cut frame header at ${pos}`);
+    const size = out.readUInt32BE(pos);
+    assert.ok(size >= 8 && pos + size <= out.length, `frame size ${size} at ${pos} of ${out.length}`);
+    const doff = out[pos + 4]! * 4;
+    assert.ok(doff >= 8 && doff <= size, `data offset ${doff}`);
+    const type = out[pos + 5]!;
+    if (doff === size) units.push({ type });
+    else {
+      const d = new Decoder(out.subarray(pos, pos + size), {}, doff);
+      units.push({ type, body: readValue(d) });
+    }
+    pos += size;
+  }
+  return units;
+}
+
+// ------------------------------------------------------------------------------------------------
+// One input
+
+/** The longest a single input may take to be consumed (generous: a hang is what this catches). */
+const TIME_LIMIT_MS = 2000;
+
+interface RunStats {
+  executions: number;
+  failed: number;
+  valid: number;
+  pushes: number;
+  bytes: number;
+  maxMs: number;
+  conditions: Map<string, number>;
+}
+
+function newStats(): RunStats {
+  return { executions: 0, failed: 0, valid: 0, pushes: 0, bytes: 0, maxMs: 0, conditions: new Map() };
+}
+
+type Chunking = { kind: 'whole' } | { kind: 'bytes' } | { kind: 'sizes'; sizes: number[] };
+
+function chunksOf(input: Buffer, how: Chunking): Buffer[] {
+  if (how.kind === 'whole') return input.length > 0 ? [input] : [];
+  const out: Buffer[] = [];
+  let i = 0;
+  for (let k = 0; i < input.length; k++) {
+    const n = how.kind === 'bytes' ? 1 : how.sizes[k % how.sizes.length]!;
+    out.push(input.subarray(i, i + n));
+    i += n;
+  }
+  return out;
+}
+
+/**
+ * Feeds `input` to a fresh engine of `target`, then ends the stream when `eof`, and checks the end
+ * state. Returns the side for further checks.
+ */
+function runInput(target: Target, input: Buffer, how: Chunking, eof: boolean, stats: RunStats): Side {
+  const side = make(target);
+  const t = side.transport;
+  const written: Buffer[] = [];
+  const take = () => {
+    const o = t.takeOutput();
+    if (o !== undefined) written.push(Buffer.from(o));
+  };
+  respond(side);
+  take();
+  const start = performance.now();
+  for (const chunk of chunksOf(input, how)) {
+    try {
+      t.push(chunk);
+    } catch (e) {
+      assert.fail(`${target.name}: push threw ${String(e)} (input ${input.toString('hex').slice(0, 400)})`);
+    }
+    stats.pushes++;
+    respond(side);
+    take();
+  }
+  const failedBeforeEnd = t.condition !== undefined;
+  if (eof) {
+    t.closeTail();
+    respond(side);
+    take();
+  }
+  const ms = performance.now() - start;
+  stats.executions++;
+  stats.bytes += input.length;
+  stats.maxMs = Math.max(stats.maxMs, ms);
+  assert.ok(ms < TIME_LIMIT_MS, `${target.name}: ${input.length} bytes took ${ms.toFixed(0)} ms`);
+  checkEnd(target, side, Buffer.concat(written), failedBeforeEnd, input);
+  if (t.condition === undefined) stats.valid++;
+  else {
+    stats.failed++;
+    stats.conditions.set(t.condition.name, (stats.conditions.get(t.condition.name) ?? 0) + 1);
+  }
+  // Whatever comes after is ignored once the input side is closed, and never throws.
+  const closedTail = t.tailClosed;
+  const before = side.events.length;
+  t.push(Buffer.from('4141414141414141', 'hex'));
+  respond(side);
+  if (closedTail) {
+    assert.equal(t.takeOutput(), undefined, 'no output after the input side closed');
+    assert.equal(side.events.length, before, 'no event after the input side closed');
+  }
+  if (appFaults.length > 0) {
+    const faults = appFaults.splice(0);
+    assert.fail(`${target.name}: application calls failed inside the engine: ${faults.join('; ')}`);
+  }
+  return side;
+}
+
+function checkEnd(target: Target, side: Side, out: Buffer, failedBeforeEnd: boolean, input: Buffer): void {
+  const t = side.transport;
+  const types = side.events.map((e) => e.type);
+  const hex = () => input.toString('hex').slice(0, 600);
+  let units: OutUnit[];
+  try {
+    units = decodeOutput(out);
+  } catch (e) {
+    assert.fail(`${target.name}: its output does not decode (${String(e)}); input ${hex()}`);
+  }
+  if (t.condition === undefined) {
+    assert.ok(!types.includes('transport_error'), `${target.name}: a transport_error with no condition`);
+    return;
+  }
+  assert.ok(types.includes('transport_error'), `${target.name}: failed (${t.condition}) with no transport_error`);
+  assert.equal(t.tailClosed, true, `${target.name}: failed, yet takes input`);
+  assert.equal(t.headClosed, true, `${target.name}: failed, yet may write`);
+  if (!failedBeforeEnd) return; // the stream ended: nobody is left to tell
+  const amqpFrames = units.filter((u) => u.type === 0 && u.body !== undefined);
+  const amqpReached =
+    amqpFrames.length > 0 || t.remoteOpened || (t.server && units.some((u) => u.header?.equals(AMQP_HEADER)));
+  if (!amqpReached) return;
+  const last = units[units.length - 1];
+  assert.ok(
+    last?.body instanceof Close,
+    `${target.name}: failed with ${t.condition} after reaching AMQP, but its output ends with ${
+      last?.header ? 'a header' : (last?.body as object | undefined)?.constructor.name
+    }; input ${hex()}`,
+  );
+  assert.equal(last.body.error?.condition, t.condition.name, `${target.name}: the close's condition`);
+  assert.equal(last.body.error?.description, t.condition.description);
+  assert.equal(amqpFrames.filter((u) => u.body instanceof Close).length, 1, 'one close');
+}
+
+// ------------------------------------------------------------------------------------------------
+// Mutations
+
+type Mutation =
+  | { kind: 'flip'; unit: number; at: number; bit: number }
+  | { kind: 'set'; unit: number; at: number; byte: number }
+  | { kind: 'insert'; unit: number; at: number; bytes: Uint8Array }
+  | { kind: 'delete'; unit: number; at: number; len: number }
+  | { kind: 'size'; unit: number; size: number }
+  | { kind: 'drop'; unit: number }
+  | { kind: 'dup'; unit: number }
+  | { kind: 'swap'; unit: number; other: number }
+  | { kind: 'truncate'; unit: number; at: number };
+
+/** Format codes and boundary bytes: a mutation to one of these changes the type of what follows. */
+const INTERESTING = [
+  0x00, 0x01, 0x40, 0x41, 0x42, 0x43, 0x44, 0x45, 0x50, 0x52, 0x53, 0x70, 0x80, 0xa0, 0xa1, 0xa3, 0xb0, 0xb1,
+  0xb3, 0xc0, 0xc1, 0xd0, 0xd1, 0xe0, 0xf0, 0x7f, 0xfe, 0xff,
+];
+
+const unitIdx = fc.nat(64);
+const pos = fc.nat(4096);
+const mutationArb: fc.Arbitrary<Mutation> = fc.oneof(
+  fc.record({ kind: fc.constant('flip' as const), unit: unitIdx, at: pos, bit: fc.nat(7) }),
+  fc.record({
+    kind: fc.constant('set' as const),
+    unit: unitIdx,
+    at: pos,
+    byte: fc.oneof(fc.constantFrom(...INTERESTING), fc.nat(255)),
+  }),
+  fc.record({ kind: fc.constant('insert' as const), unit: unitIdx, at: pos, bytes: fc.uint8Array({ maxLength: 16 }) }),
+  fc.record({ kind: fc.constant('delete' as const), unit: unitIdx, at: pos, len: fc.integer({ min: 1, max: 32 }) }),
+  fc.record({
+    kind: fc.constant('size' as const),
+    unit: unitIdx,
+    size: fc.oneof(fc.nat(16), fc.constantFrom(0xffffffff, 0x7fffffff, 0x100000, 0x100001), fc.nat()),
+  }),
+  fc.record({ kind: fc.constant('drop' as const), unit: unitIdx }),
+  fc.record({ kind: fc.constant('dup' as const), unit: unitIdx }),
+  fc.record({ kind: fc.constant('swap' as const), unit: unitIdx, other: unitIdx }),
+  fc.record({ kind: fc.constant('truncate' as const), unit: unitIdx, at: pos }),
+);
+
+function mutate(seed: Seed, mutations: readonly Mutation[]): Buffer {
+  let units = seed.units.map((u) => Buffer.from(u));
+  for (const m of mutations) {
+    if (units.length === 0) break;
+    const i = m.unit % units.length;
+    const u = units[i]!;
+    switch (m.kind) {
+      case 'flip':
+        if (u.length > 0) u[m.at % u.length]! ^= 1 << m.bit;
+        break;
+      case 'set':
+        if (u.length > 0) u[m.at % u.length] = m.byte;
+        break;
+      case 'insert': {
+        const at = m.at % (u.length + 1);
+        units[i] = Buffer.concat([u.subarray(0, at), m.bytes, u.subarray(at)]);
+        break;
+      }
+      case 'delete': {
+        const at = m.at % Math.max(1, u.length);
+        units[i] = Buffer.concat([u.subarray(0, at), u.subarray(at + m.len)]);
+        break;
+      }
+      case 'size':
+        if (u.length >= 4) u.writeUInt32BE(m.size >>> 0, 0);
+        break;
+      case 'drop':
+        units.splice(i, 1);
+        break;
+      case 'dup':
+        units.splice(i, 0, Buffer.from(u));
+        break;
+      case 'swap': {
+        const j = m.other % units.length;
+        [units[i], units[j]] = [units[j]!, u];
+        break;
+      }
+      case 'truncate':
+        units = units.slice(0, i);
+        units.push(u.subarray(0, m.at % (u.length + 1)));
+        break;
+    }
+  }
+  return Buffer.concat(units);
+}
+
+const chunkingArb: fc.Arbitrary<Chunking> = fc.oneof(
+  { weight: 3, arbitrary: fc.constant({ kind: 'whole' as const }) },
+  { weight: 1, arbitrary: fc.constant({ kind: 'bytes' as const }) },
+  {
+    weight: 4,
+    arbitrary: fc
+      .array(fc.oneof(fc.integer({ min: 1, max: 16 }), fc.integer({ min: 1, max: 700 })), {
+        minLength: 1,
+        maxLength: 8,
+      })
+      .map((sizes) => ({ kind: 'sizes' as const, sizes })),
+  },
+);
+
+// ------------------------------------------------------------------------------------------------
+// Frame builders for the hostile inputs
+
+function frame(body: object | Buffer, channel = 0, type = 0, payload: Buffer = Buffer.alloc(0)): Buffer {
+  const b = Buffer.isBuffer(body) ? body : encodeComposite(body);
+  const h = Buffer.alloc(8);
+  h.writeUInt32BE(8 + b.length + payload.length, 0);
+  h[4] = 2;
+  h[5] = type;
+  h.writeUInt16BE(channel, 6);
+  return Buffer.concat([h, b, payload]);
+}
+
+/** A uint as 8 hex digits. */
+function u32(n: number): string {
+  return (n >>> 0).toString(16).padStart(8, '0');
+}
+
+function open(fields: Partial<Open> = {}): Buffer {
+  return frame(Object.assign(new Open(), { containerId: 'fuzzer' }, fields));
+}
+
+function begin(fields: Partial<Begin> = {}, channel = 0): Buffer {
+  return frame(
+    Object.assign(new Begin(), { nextOutgoingId: 0, incomingWindow: 100, outgoingWindow: 100 }, fields),
+    channel,
+  );
+}
+
+/** A server engine that has read our AMQP header and open. */
+function openServer(options: PairOptions = {}): Side {
+  const side = pair(options).server;
+  side.transport.push(Buffer.concat([AMQP_HEADER, open()]));
+  respond(side);
+  side.transport.takeOutput();
+  assert.equal(side.transport.condition, undefined);
+  return side;
+}
+
+/** Pushes bytes and returns what the engine answered, decoded. */
+function pushAndRead(side: Side, bytes: Buffer): OutUnit[] {
+  side.transport.push(bytes);
+  respond(side);
+  return decodeOutput(side.transport.takeOutput() ?? Buffer.alloc(0));
+}
+
+/** The engine failed with `condition`, told the application, and closed with it. */
+function assertClosedWith(side: Side, out: OutUnit[], condition: string | RegExp): void {
+  const t = side.transport;
+  assert.ok(t.condition !== undefined, 'the transport did not fail');
+  if (typeof condition === 'string') assert.equal(t.condition.name, condition, String(t.condition));
+  else assert.match(t.condition.name, condition, String(t.condition));
+  assert.ok(side.events.some((e) => e.type === 'transport_error'));
+  const last = out[out.length - 1]?.body;
+  assert.ok(last instanceof Close, `the output ends with ${String((last as object)?.constructor?.name)}`);
+  assert.equal(last.error?.condition, t.condition.name);
+}
+
+// ------------------------------------------------------------------------------------------------
+
+const MUTATION_RUNS = 400;
+const RANDOM_RUNS = 150;
+
+describe('transport fuzzing', () => {
+  it('the corpus is real traffic: every seed decodes into frames', () => {
+    assert.ok(corpus.size >= 8, `${corpus.size} seed files`);
+    for (const seed of corpus.values()) {
+      const units = decodeOutput(Buffer.concat(seed.units));
+      assert.equal(units.length, seed.units.length, seed.name);
+      assert.ok(units.filter((u) => u.body !== undefined).length >= 3, seed.name);
+    }
+    const amqp = decodeOutput(Buffer.concat(seeds('amqp.client')[0]!.units));
+    assert.ok(amqp.filter((u) => u.body instanceof Transfer).length >= 8, 'transfers of many frames');
+  });
+
+  for (const target of TARGETS) {
+    describe(target.name, () => {
+      it('replays its seeds unchanged, whole, byte by byte and in frames', () => {
+        const stats = newStats();
+        for (const seed of target.seeds) {
+          const input = Buffer.concat(seed.units);
+          const sizes = seed.units.map((u) => u.length);
+          for (const how of [{ kind: 'whole' }, { kind: 'bytes' }, { kind: 'sizes', sizes }] as Chunking[]) {
+            for (const eof of [false, true]) runInput(target, input, how, eof, stats);
+          }
+        }
+        assert.equal(stats.executions, target.seeds.length * 6);
+      });
+
+      it('survives every truncation of its seeds at and around frame boundaries', () => {
+        const stats = newStats();
+        for (const seed of target.seeds) {
+          const input = Buffer.concat(seed.units);
+          const cuts = new Set<number>();
+          let at = 0;
+          for (const u of seed.units) {
+            for (const d of [-3, -1, 0, 1, 4, 9]) cuts.add(Math.max(0, Math.min(input.length, at + d)));
+            at += u.length;
+          }
+          for (const cut of cuts) {
+            runInput(target, input.subarray(0, cut), { kind: 'whole' }, true, stats);
+            runInput(target, input.subarray(0, cut), { kind: 'sizes', sizes: [3, 1, 7] }, false, stats);
+          }
+        }
+        assert.ok(stats.executions > 50);
+      });
+
+      it('survives mutated traffic, fed whole and in chunks', (t) => {
+        const stats = newStats();
+        fc.assert(
+          fc.property(
+            fc.nat(target.seeds.length - 1),
+            fc.array(mutationArb, { minLength: 1, maxLength: 6 }),
+            chunkingArb,
+            fc.boolean(),
+            (s, mutations, how, eof) => {
+              runInput(target, mutate(target.seeds[s]!, mutations), how, eof, stats);
+            },
+          ),
+          { numRuns: MUTATION_RUNS, includeErrorInReport: true },
+        );
+        t.diagnostic(report(stats));
+        assert.ok(stats.failed > 0 && stats.valid > 0, report(stats));
+      });
+
+      it('survives random bytes, alone and after a valid header', (t) => {
+        const stats = newStats();
+        const prefixes = [Buffer.alloc(0), target.header, Buffer.concat([target.header, open()])];
+        fc.assert(
+          fc.property(
+            fc.nat(prefixes.length - 1),
+            fc.uint8Array({ maxLength: 600 }),
+            chunkingArb,
+            fc.boolean(),
+            (p, bytes, how, eof) => {
+              runInput(target, Buffer.concat([prefixes[p]!, bytes]), how, eof, stats);
+            },
+          ),
+          { numRuns: RANDOM_RUNS, includeErrorInReport: true },
+        );
+        t.diagnostic(report(stats));
+      });
+    });
+  }
+
+  describe('hostile limits', () => {
+    it('a frame declaring 4 GiB is refused at once, with nothing allocated for it', () => {
+      for (const server of [true, false]) {
+        const side = server ? pair().server : pair().client;
+        if (!server) side.connection.open();
+        side.transport.takeOutput();
+        const heap = process.memoryUsage().arrayBuffers;
+        const out = pushAndRead(side, Buffer.concat([AMQP_HEADER, Buffer.from('ffffffff02000000', 'hex')]));
+        assert.ok(process.memoryUsage().arrayBuffers - heap < 16 << 20, 'no buffer of the declared size');
+        assertClosedWith(side, out, 'amqp:connection:framing-error');
+      }
+      // Declared in a first chunk of 4 bytes, the rest never sent.
+      const side = pair().server;
+      side.transport.push(AMQP_HEADER);
+      side.transport.push(Buffer.from('ffffffff', 'hex'));
+      respond(side);
+      assertClosedWith(side, decodeOutput(side.transport.takeOutput()!), 'amqp:connection:framing-error');
+      // Just above the max-frame-size this side advertised.
+      const s2 = pair({ server: { maxFrameSize: 4096 } }).server;
+      const big = Buffer.alloc(8);
+      big.writeUInt32BE(4097, 0);
+      big[4] = 2;
+      assertClosedWith(s2, pushAndRead(s2, Buffer.concat([AMQP_HEADER, big])), 'amqp:connection:framing-error');
+    });
+
+    it('a list claiming 2^31 elements in 10 bytes inside a performative is a decode error', () => {
+      // Each is the body of an open frame: the open's list, or its first field, claims 2^31 elements.
+      const variants = {
+        'the performative list (list32)': `005310d0${u32(10)}${u32(2 ** 31)}${'40'.repeat(6)}`,
+        'a map32 field': `005310c01001d1${u32(10)}${u32(2 ** 31)}${'40'.repeat(6)}`,
+        'a list32 field': `005310c01001d0${u32(10)}${u32(2 ** 31)}${'40'.repeat(6)}`,
+        'an array32 of ulongs': `005310c01001f0${u32(10)}${u32(2 ** 31)}80${'00'.repeat(5)}`,
+        'an array32 of nulls (zero width)': `005310c00b01f0${u32(5)}${u32(2 ** 31)}40`,
+      };
+      for (const [name, hexBody] of Object.entries(variants)) {
+        const side = openServer();
+        const started = performance.now();
+        const out = pushAndRead(side, frame(Buffer.from(hexBody, 'hex')));
+        assert.ok(performance.now() - started < 500, `${name}: bounded time`);
+        assertClosedWith(side, out, /amqp:decode-error|amqp:connection:framing-error/);
+      }
+    });
+
+    it('nesting 100,000 deep in a frame is refused, without a stack overflow', () => {
+      const depth = 100_000;
+      // Described values whose descriptors are described values: one byte a level.
+      const described = Buffer.concat([Buffer.from('005310', 'hex'), Buffer.alloc(depth, 0x00), Buffer.from('40', 'hex')]);
+      // Lists of one list each, list32: nine bytes a level (900 kB, under the 1 MiB max-frame-size).
+      const lists = Buffer.alloc(3 + depth * 9 + 1);
+      lists.write('005310', 0, 'hex');
+      for (let i = 0; i < depth; i++) {
+        const at = 3 + i * 9;
+        lists[at] = 0xd0;
+        lists.writeUInt32BE(lists.length - at - 5, at + 1);
+        lists.writeUInt32BE(1, at + 5);
+      }
+      lists[lists.length - 1] = 0x40;
+      for (const [name, body] of Object.entries({ described, lists })) {
+        const side = openServer();
+        const out = pushAndRead(side, frame(body));
+        assertClosedWith(side, out, 'amqp:decode-error');
+        assert.match(side.transport.condition!.description ?? '', /deeper|depth|nest/, name);
+      }
+    });
+
+    it('65,536 channels begun: accepted up to channel-max, then a framing error', () => {
+      const side = openServer();
+      const begins: Buffer[] = [];
+      for (let ch = 0; ch < 65536; ch++) begins.push(begin({}, ch));
+      const started = performance.now();
+      side.transport.push(Buffer.concat(begins));
+      const ms = performance.now() - started;
+      const t = side.transport;
+      assert.equal(t.condition?.name, 'amqp:connection:framing-error', String(t.condition));
+      assert.match(t.condition!.description ?? '', /channel 32768/);
+      assert.equal(side.connection.sessions.length, 32768, 'sessions up to channel-max 32767');
+      assert.ok(ms < 10_000, `${ms.toFixed(0)} ms`);
+      respond(side);
+      assert.ok(decodeOutput(t.takeOutput()!).at(-1)?.body instanceof Close);
+    });
+
+    it('65,536 channels begun on a transport that allows them all', () => {
+      const side = pair({ server: { channelMax: 65535 } }).server;
+      side.transport.push(Buffer.concat([AMQP_HEADER, open()]));
+      const begins: Buffer[] = [];
+      for (let ch = 0; ch < 65536; ch++) begins.push(begin({}, ch));
+      side.transport.push(Buffer.concat(begins));
+      assert.equal(side.transport.condition, undefined, String(side.transport.condition));
+      assert.equal(side.connection.sessions.length, 65536);
+      // A 65,537th cannot exist: the channel is a ushort. Beginning channel 0 again is a framing error.
+      side.transport.push(begin({}, 0));
+      assert.equal(side.transport.condition?.name, 'amqp:connection:framing-error');
+    });
+
+    it('handles beyond handle-max: an attach is refused, unattached handles are errors', () => {
+      // The client advertises handle-max 3; the peer attaches handle 4.
+      const c = pair().client;
+      const s = (() => {
+        c.connection.open();
+        const s = c.connection.session();
+        s.handleMax = 3;
+        s.open();
+        return s;
+      })();
+      const out0 = decodeOutput(c.transport.takeOutput()!);
+      assert.equal((out0.find((u) => u.body instanceof Begin)?.body as Begin).handleMax, 3);
+      const attach = (handle: number, name: string) =>
+        frame(Object.assign(new Attach(), { name, handle, role: false, initialDeliveryCount: 0 }));
+      const out = pushAndRead(
+        c,
+        Buffer.concat([AMQP_HEADER, open(), begin({ remoteChannel: 0 }), attach(3, 'ok'), attach(4, 'beyond')]),
+      );
+      assert.equal(s.links.length, 1, 'handle 3 attached');
+      assertClosedWith(c, out, /amqp:connection:framing-error|amqp:session:errant-link|amqp:not-allowed/);
+      // Handles never attached.
+      for (const perf of [
+        Object.assign(new Flow(), { handle: 9, incomingWindow: 10, nextOutgoingId: 0, outgoingWindow: 10, linkCredit: 1 }),
+        Object.assign(new Transfer(), { handle: 9, deliveryId: 0, deliveryTag: Buffer.from('t') }),
+      ]) {
+        const side = openServer();
+        side.transport.push(begin());
+        respond(side);
+        side.transport.takeOutput();
+        assertClosedWith(side, pushAndRead(side, frame(perf)), 'amqp:session:unattached-handle');
+      }
+      // The largest handle the spec allows, with the default handle-max.
+      const side = openServer();
+      side.transport.push(begin());
+      const out2 = pushAndRead(side, attach(0xffffffff, 'max'));
+      assert.equal(side.transport.condition, undefined, String(side.transport.condition));
+      assert.ok(out2.some((u) => u.body instanceof Attach), 'attached back');
+    });
+
+    it('an unbounded stream of empty frames is accepted with memory flat', () => {
+      const side = openServer();
+      const t = side.transport;
+      const batch = Buffer.alloc(8 * 10_000);
+      for (let i = 0; i < 10_000; i++) batch.write('0000000802000000', i * 8, 'hex');
+      const measure = () => {
+        for (let i = 0; i < 10; i++) {
+          t.push(batch);
+          respond(side);
+        }
+        return process.memoryUsage().heapUsed;
+      };
+      measure(); // warm up
+      const before = measure();
+      for (let round = 0; round < 8; round++) measure();
+      const after = measure();
+      assert.equal(t.condition, undefined);
+      assert.equal(t.takeOutput(), undefined, 'nothing to answer');
+      assert.ok(t.framesInput >= 1_000_000, `${t.framesInput} frames`);
+      assert.ok(after - before < 32 << 20, `heap grew by ${((after - before) / 1e6).toFixed(1)} MB`);
+      // And empty frames cut anywhere.
+      for (let i = 0, k = 1; i < batch.length; i += k, k = (k % 13) + 1) t.push(batch.subarray(i, i + k));
+      assert.equal(t.condition, undefined);
+    });
+
+    it('a server that keeps sending challenges: every client mechanism gives up at once', () => {
+      const mechs: [string, PairOptions['clientSasl']][] = [
+        ['ANONYMOUS', { allowedMechs: 'ANONYMOUS' }],
+        ['PLAIN', CLIENT_SASL_PLAIN],
+        ['EXTERNAL', { externalIdentity: true }],
+        ['SCRAM-SHA-1', { user: 'u', password: 'p' }],
+        ['SCRAM-SHA-256', { user: 'u', password: 'p' }],
+        ['SCRAM-SHA-512', { user: 'u', password: 'p' }],
+      ];
+      for (const [mech, clientSasl] of mechs) {
+        const c = pair({ clientSasl }).client;
+        c.connection.open();
+        c.transport.takeOutput();
+        const mechanisms = Object.assign(new SaslMechanisms(), { saslServerMechanisms: [mech] });
+        const challenge = frame(
+          Object.assign(new SaslChallenge(), { challenge: Buffer.from('r=xyz,s=c2FsdA==,i=4096') }),
+          0,
+          1,
+        );
+        const flood = Buffer.concat([SASL_HEADER, frame(mechanisms, 0, 1), ...Array(1000).fill(challenge)]);
+        c.transport.push(flood);
+        respond(c);
+        const out = decodeOutput(c.transport.takeOutput() ?? Buffer.alloc(0));
+        const responses = out.filter((u) => u.body instanceof SaslResponse).length;
+        assert.ok(responses <= 1, `${mech}: answered ${responses} challenges`);
+        assert.equal(c.transport.condition?.name, 'amqp:unauthorized-access', `${mech}: ${c.transport.condition}`);
+        assert.ok(c.events.some((e) => e.type === 'transport_error'));
+        assert.equal(c.transport.closed, true);
+      }
+    });
+
+    it('a client that keeps responding: every server mechanism ends the exchange at once', () => {
+      const inits: [string, Buffer | undefined][] = [
+        ['ANONYMOUS', Buffer.from('trace')],
+        ['PLAIN', Buffer.from(`\0${PLAIN_USER}\0${PLAIN_PASSWORD}`)],
+        ['PLAIN', Buffer.from('\0alice\0wrong')],
+        ['SCRAM-SHA-256', Buffer.from('n,,n=alice,r=abcdefghijkl')],
+        ['SCRAM-SHA-256', undefined],
+      ];
+      for (const [mech, initialResponse] of inits) {
+        const s = pair({ serverSasl: SERVER_SASL }).server;
+        const init = frame(Object.assign(new SaslInit(), { mechanism: mech, initialResponse }), 0, 1);
+        const response = frame(Object.assign(new SaslResponse(), { response: Buffer.from('c=biws,r=x,p=AAAA') }), 0, 1);
+        s.transport.push(Buffer.concat([SASL_HEADER, init, ...Array(1000).fill(response)]));
+        respond(s);
+        const out = decodeOutput(s.transport.takeOutput() ?? Buffer.alloc(0));
+        const challenges = out.filter((u) => u.body instanceof SaslChallenge).length;
+        assert.ok(challenges <= 1, `${mech}: sent ${challenges} challenges`);
+        assert.ok(s.transport.condition !== undefined, `${mech}: the server never gave up`);
+        assert.ok(s.transport.tailClosed, `${mech}: still reading`);
+        assert.ok(s.events.some((e) => e.type === 'transport_error'));
+      }
+      // A client that keeps sending sasl-init.
+      const s = pair({ serverSasl: SERVER_SASL }).server;
+      const init = frame(Object.assign(new SaslInit(), { mechanism: 'SCRAM-SHA-256', initialResponse: Buffer.from('n,,n=alice,r=abc') }), 0, 1);
+      s.transport.push(Buffer.concat([SASL_HEADER, ...Array(1000).fill(init)]));
+      assert.equal(s.transport.condition?.name, 'amqp:connection:framing-error');
+    });
+
+    it('a SASL exchange the client never finishes is bounded only by the idle timeout', () => {
+      // The server sent its challenge and waits: without an idle timeout it waits forever (as Proton);
+      // with one, the silence ends the connection.
+      const s = pair({ server: { idleTimeout: 1000 }, serverSasl: SERVER_SASL }).server;
+      s.transport.tick(0);
+      const init = frame(Object.assign(new SaslInit(), { mechanism: 'SCRAM-SHA-256', initialResponse: Buffer.from('n,,n=alice,r=abc') }), 0, 1);
+      s.transport.push(Buffer.concat([SASL_HEADER, init]));
+      s.transport.tick(10);
+      const out = decodeOutput(s.transport.takeOutput()!);
+      assert.ok(out.some((u) => u.body instanceof SaslChallenge));
+      assert.equal(s.transport.condition, undefined);
+      s.transport.tick(2000);
+      respond(s);
+      assert.equal(s.transport.condition?.name, 'amqp:resource-limit-exceeded', String(s.transport.condition));
+      assert.ok(s.events.some((e) => e.type === 'transport_error'));
+    });
+  });
+});
+
+function report(s: RunStats): string {
+  const conds = [...s.conditions].map(([k, v]) => `${k} ${v}`).join(', ');
+  return `${s.executions} inputs (${s.bytes} bytes, ${s.pushes} pushes, slowest ${s.maxMs.toFixed(1)} ms): ${s.valid} valid, ${s.failed} closed [${conds}]`;
+}
