@@ -4,7 +4,7 @@
  */
 import { Connection } from '../engine/connection.js';
 import { Delivery } from '../engine/delivery.js';
-import { Link, type Receiver, type Sender } from '../engine/link.js';
+import { Link, type Receiver, Sender } from '../engine/link.js';
 import { Session } from '../engine/session.js';
 import { Transport } from '../engine/transport.js';
 import type { Message } from '../message/message.js';
@@ -80,6 +80,20 @@ export class Event {
     if (typeof c === 'object' && c !== null && 'delivery' in c)
       return (c as { delivery?: Delivery }).delivery;
     return undefined;
+  }
+
+  /**
+   * The deliveries sent on this event's connection whose outcome is unknown: sent, not settled by the
+   * peer. After a disconnect (`onDisconnected`) they are in doubt: the peer may or may not have them.
+   */
+  get inDoubt(): Delivery[] {
+    const out: Delivery[] = [];
+    for (const l of this.connection?.links ?? []) {
+      if (!(l instanceof Sender)) continue;
+      out.push(...l.inDoubt);
+      for (const d of l.deliveries) if (d.started && !d.remoteSettled) out.push(d);
+    }
+    return out;
   }
 
   /** The transport, if any. */

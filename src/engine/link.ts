@@ -221,8 +221,23 @@ export class Sender extends Link {
     return d;
   }
 
-  /** Appends bytes to the current delivery (Proton's `stream`). Returns the number of bytes taken. */
-  send(bytes: Uint8Array): number {
+  /**
+   * Sends a message as a new delivery (tagged `tag`, or the next default tag) and returns it; with
+   * bytes instead, appends them to the current delivery, as `stream` does, and returns their number.
+   * On a link whose sender settle mode is `settled`, the delivery is settled as it is sent.
+   */
+  send(message: { encode(): Uint8Array }, tag?: Uint8Array | string): Delivery;
+  send(bytes: Uint8Array): number;
+  send(what: Uint8Array | { encode(): Uint8Array }, tag?: Uint8Array | string): Delivery | number {
+    if (what instanceof Uint8Array) return this.stream(what);
+    const d = this.delivery(tag);
+    this.stream(what.encode());
+    this.advance();
+    return d;
+  }
+
+  /** Appends bytes to the current delivery. Returns the number of bytes taken. */
+  stream(bytes: Uint8Array): number {
     this.checkOpen('send');
     const d = this.current;
     if (d === undefined || d.done) throw new LinkError('no current delivery: call delivery() first');

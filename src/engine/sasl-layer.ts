@@ -78,13 +78,21 @@ export class SaslLayer {
 
   /** Writes the frames owed: the server's mechanisms once the client's header came. */
   produce(t: Transport): void {
-    if ('server' in this.options && !this.mechanismsSent && t.layer === 'sasl') {
-      this.server = new ServerNegotiator(this.options.server, { encrypted: t.encrypted });
+    if ('server' in this.options && t.layer === 'sasl') this.sendMechanisms();
+  }
+
+  /** The server's mechanisms go out once, as soon as the client's SASL header is in. */
+  private sendMechanisms(): ServerNegotiator {
+    if (this.server === undefined && 'server' in this.options) {
+      this.server = new ServerNegotiator(this.options.server, { encrypted: this.t.encrypted });
+    }
+    if (!this.mechanismsSent) {
       this.mechanismsSent = true;
       const m = new SaslMechanisms();
-      m.saslServerMechanisms = [...this.server.mechanisms];
+      m.saslServerMechanisms = [...this.server!.mechanisms];
       this.write(m);
     }
+    return this.server!;
   }
 
   private write(frame: object): void {
@@ -151,7 +159,8 @@ export class SaslLayer {
     if (frame instanceof SaslInit) {
       if (this.serverMech !== undefined)
         throw new ProtocolError(ErrorCondition.framingError, 'a second sasl-init');
-      const selected = this.server!.select(frame.mechanism);
+      // A client may pipeline its sasl-init behind its header: the mechanisms go out first all the same.
+      const selected = this.sendMechanisms().select(frame.mechanism);
       this.mechanism = frame.mechanism;
       if (isRefusal(selected)) return this.step(selected);
       this.serverMech = selected;

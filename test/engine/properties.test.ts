@@ -16,6 +16,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import { readValue } from '../../src/codec/composites.js';
+import { Decoder } from '../../src/codec/decoder.js';
 import {
   Accepted,
   AmqpError,
@@ -28,7 +29,6 @@ import {
   Released,
   Transfer,
 } from '../../src/codec/index.js';
-import { Decoder } from '../../src/codec/decoder.js';
 import type { Delivery, DeliveryStateValue, Receiver, Sender, Session } from '../../src/engine/index.js';
 import { serialAdd, serialDiff } from '../../src/util/serial.js';
 import { pair, type Side } from '../support/pair.js';
@@ -103,8 +103,7 @@ class Monitor {
     else if (body instanceof Begin) {
       me.nextOutgoingId = body.nextOutgoingId;
       if (me.beginWindow !== undefined) me.windowEnd = serialAdd(body.nextOutgoingId, me.beginWindow);
-    }
-    else if (body instanceof Attach) {
+    } else if (body instanceof Attach) {
       const sender = body.role === false;
       me.handles.set(body.handle, { name: body.name, sender });
       if (sender) this.link(body.name).senderCount = body.initialDeliveryCount ?? 0;
@@ -114,7 +113,10 @@ class Monitor {
       if (l.sender && body.deliveryCount !== undefined) this.link(l.name).senderCount = body.deliveryCount;
     } else if (body instanceof Transfer) {
       this.transfersSeen++;
-      assert.ok(me.nextOutgoingId !== undefined && me.windowEnd !== undefined, `${from}: a transfer before begin`);
+      assert.ok(
+        me.nextOutgoingId !== undefined && me.windowEnd !== undefined,
+        `${from}: a transfer before begin`,
+      );
       assert.ok(
         serialDiff(me.nextOutgoingId, me.windowEnd) > 0,
         `${from} wrote transfer-id ${me.nextOutgoingId} beyond the peer's incoming window (ends at ${me.windowEnd})`,
@@ -572,7 +574,7 @@ function finish(w: World): void {
     for (const l of w.links) {
       const missing = l.sent.length - l.received.filter((r) => r.complete).length;
       // Enough credit for what has not arrived yet (a drain may have taken credit back).
-      const owed = missing - l.rcv.credit - l.rcv.queued;
+      const owed = missing - l.rcv.credit;
       if (owed > 0) {
         l.rcv.flow(owed);
         l.granted += owed;
@@ -646,7 +648,7 @@ function finish(w: World): void {
 
 // ------------------------------------------------------------------------------------------------
 
-const NUM_RUNS = 1000;
+const NUM_RUNS = Number(process.env.PROPERTY_RUNS ?? 1000);
 
 describe('engine properties (model-based)', () => {
   it('credit, windows, exactly-once byte-identical delivery and outcomes hold under any interleaving', (t) => {
@@ -664,7 +666,9 @@ describe('engine properties (model-based)', () => {
       }),
       { numRuns: NUM_RUNS, includeErrorInReport: true },
     );
-    t.diagnostic(`${NUM_RUNS} runs: ${deliveries} deliveries, ${transfers} transfer frames, ${bytes} bytes moved`);
+    t.diagnostic(
+      `${NUM_RUNS} runs: ${deliveries} deliveries, ${transfers} transfer frames, ${bytes} bytes moved`,
+    );
     // The runs did exercise the engine (fast-check shrinking aside).
     assert.ok(deliveries > NUM_RUNS, `${deliveries} deliveries`);
     assert.ok(transfers >= deliveries);
@@ -673,7 +677,12 @@ describe('engine properties (model-based)', () => {
 
   it('a small incoming capacity still moves large messages, frame by frame', () => {
     // The corner the property finds often: a window of one frame, messages of many frames.
-    const w = new World({ clientMaxFrame: 512, serverMaxFrame: 512, clientCapacity: 512, serverCapacity: 512 });
+    const w = new World({
+      clientMaxFrame: 512,
+      serverMaxFrame: 512,
+      clientCapacity: 512,
+      serverCapacity: 512,
+    });
     const l = w.links[0]!;
     new Grant(0, 3, false).run(w, w);
     for (let i = 0; i < 3; i++) new Send(0, 5000, i, 1, false).run(w, w);
@@ -710,7 +719,12 @@ describe('engine properties (model-based)', () => {
   it("a window opened by one link's flow lets the session's other senders go on", () => {
     // Room for two frames; two transfers on link a fill it. A flow on link b carries the session's
     // window, open again by one frame: a's third delivery, with credit, may go.
-    const w = new World({ clientMaxFrame: 512, serverMaxFrame: 512, clientCapacity: 0, serverCapacity: 1024 });
+    const w = new World({
+      clientMaxFrame: 512,
+      serverMaxFrame: 512,
+      clientCapacity: 0,
+      serverCapacity: 1024,
+    });
     const a = w.links[0]!;
     new Grant(0, 3, false).run(w, w);
     for (let i = 0; i < 3; i++) new Send(0, 1, i, 1, false).run(w, w);
@@ -725,7 +739,12 @@ describe('engine properties (model-based)', () => {
   });
 
   it('a sender that settles first forgets the delivery once the receiver settles too', () => {
-    const w = new World({ clientMaxFrame: 65536, serverMaxFrame: 65536, clientCapacity: 0, serverCapacity: 0 });
+    const w = new World({
+      clientMaxFrame: 65536,
+      serverMaxFrame: 65536,
+      clientCapacity: 0,
+      serverCapacity: 0,
+    });
     const l = w.links[0]!;
     new Grant(0, 1, false).run(w, w);
     new Send(0, 10, 1, 1, false).run(w, w);

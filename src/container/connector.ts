@@ -1,0 +1,185 @@
+/**
+ * The connector: how a `connect()`ed connection gets (and gets back) a socket. It builds the transport
+ * (SASL, heartbeat, frame size), resolves the host and tries every address in turn, over TLS for amqps
+ * or an SSL domain, and, when the connection is lost while the application still has it open, waits the
+ * next backoff delay and tries the next URL of the failover list. No reconnect after a local close or
+ * an authentication failure; the delays start over once a connection opens.
+ */
+import { lookup } from 'node:dns/promises';
+import net from 'node:net';
+import tls from 'node:tls';
+import { ErrorCondition } from '../engine/condition.js';
+import type { Connection } from '../engine/connection.js';
+import { State } from '../engine/endpoint.js';
+import { SaslLayer } from '../engine/sasl-layer.js';
+import { Transport } from '../engine/transport.js';
+import { SocketDriver } from '../io/socket-driver.js';
+import { reconnectDelays } from './backoff.js';
+import type { ConnectOptions, ContainerCore } from './options.js';
+import type { Url } from './url.js';
+
+export class Connector {
+  readonly urls: Url[];
+  private delays: Iterator<number>;
+  private next = 0;
+  /** The driver of the current attempt. */
+  driver: SocketDriver | undefined = undefined;
+  /** A reconnect is waiting for its delay. */
+  private timer: NodeJS.Timeout | undefined = undefined;
+  /** No more attempts: closed here, refused, or out of retries. */
+  finished = false;
+  /** The URL of the current attempt. */
+  url: Url | undefined = undefined;
+
+  constructor(
+    private readonly container: ContainerCore,
+    readonly connection: Connection,
+    readonly options: ConnectOptions,
+    urls: Url[],
+  ) {
+    this.urls = urls;
+    this.delays = reconnectDelays(options.reconnect)[Symbol.iterator]();
+    this.delays.next(); // the first value stands for the first attempt, made at once
+  }
+
+  /** Whether the connector still holds the container open (a socket, or a reconnect to come). */
+  get active(): boolean {
+    return !this.finished;
+  }
+
+  /** The connection opened: the backoff starts over for the next loss. */
+  opened(): void {
+    this.delays = reconnectDelays(this.options.reconnect)[Symbol.iterator]();
+    this.delays.next();
+  }
+
+  /** Makes an attempt on the next URL of the list. */
+  attempt(): void {
+    if (this.finished) return;
+    const url = this.urls[this.next % this.urls.length]!;
+    this.next++;
+    this.url = url;
+    const o = this.options;
+    const c = this.connection;
+    if (o.virtualHost === undefined) c.hostname = url.host || undefined;
+    else c.hostname = o.virtualHost === '' ? undefined : o.virtualHost;
+    const t = new Transport({
+      idleTimeout: o.heartbeat,
+      maxFrameSize: o.maxFrameSize,
+      channelMax: o.channelMax,
+      logger: this.container.logger,
+    });
+    const secure = url.scheme === 'amqps' || o.sslDomain !== undefined;
+    t.encrypted = secure;
+    if (o.saslEnabled !== false) {
+      t.setSasl(
+        new SaslLayer(t, {
+          client: {
+            user: url.username || o.user,
+            password: url.password || o.password,
+            allowedMechs: o.allowedMechs,
+            allowInsecureMechs: o.allowInsecureMechs ?? true,
+            externalIdentity: secure && o.sslDomain?.hasCredentials === true,
+          },
+        }),
+      );
+    }
+    t.bind(c);
+    const driver = new SocketDriver(t, {
+      schedule: () => this.container.requestTurn(),
+      closed: (d, e) => this.lost(d, e),
+    });
+    this.driver = driver;
+    this.open(driver, url, secure).catch((e: unknown) => {
+      const message = e instanceof Error ? e.message : String(e);
+      // As Proton's: the transport fails with the reason, the handlers hear of it, then reconnect decides.
+      t.fail('proton:io', message);
+      driver.destroy(e instanceof Error ? e : new Error(message));
+      this.container.requestTurn();
+    });
+  }
+
+  private async open(driver: SocketDriver, url: Url, secure: boolean): Promise<void> {
+    const host = url.host || 'localhost';
+    const addresses = net.isIP(host) ? [{ address: host }] : await lookup(host, { all: true });
+    let lastError: Error | undefined;
+    for (const { address } of addresses) {
+      if (this.finished || this.driver !== driver) return;
+      try {
+        const socket = await this.connectOne(address, url, secure);
+        driver.attach(socket, true);
+        this.container.requestTurn();
+        return;
+      } catch (e) {
+        lastError = e as Error;
+      }
+    }
+    throw new Error(`connection refused to all addresses of ${host}:${url.port}: ${lastError?.message}`);
+  }
+
+  /** Connects one address; resolves once connected (and, over TLS, once the handshake is done). */
+  private connectOne(address: string, url: Url, secure: boolean): Promise<net.Socket> {
+    return new Promise((resolve, reject) => {
+      const o = this.options;
+      let socket: net.Socket;
+      if (secure) {
+        const servername = o.sni ?? (o.virtualHost || url.host || 'localhost');
+        const base = o.sslDomain?.clientTlsOptions(servername) ?? { servername };
+        socket = tls.connect({ ...base, host: address, port: url.port ?? 5671 });
+        socket.once('secureConnect', () => resolve(socket));
+      } else {
+        socket = net.connect({ host: address, port: url.port ?? 5672 });
+        socket.once('connect', () => resolve(socket));
+      }
+      socket.once('error', (e) => {
+        socket.destroy();
+        reject(e);
+      });
+    });
+  }
+
+  /** The socket is gone: reconnect, unless the connection is finished with. */
+  private lost(driver: SocketDriver, error: Error | undefined): void {
+    if (driver !== this.driver) return;
+    const t = driver.transport;
+    void error;
+    this.driver = undefined;
+    const c = this.connection;
+    const authFailed = t.condition?.name === ErrorCondition.unauthorizedAccess;
+    if (
+      c.localState !== State.LOCAL_ACTIVE ||
+      authFailed ||
+      this.options.reconnect === false ||
+      this.container.stopped
+    ) {
+      this.finish();
+      return;
+    }
+    const step = this.delays.next();
+    if (step.done) {
+      this.finish();
+      return;
+    }
+    t.unbind();
+    const delay = step.value;
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      this.attempt();
+    }, delay);
+    this.container.requestTurn();
+  }
+
+  /** Stops for good: no more attempts. */
+  finish(): void {
+    this.finished = true;
+    if (this.timer !== undefined) clearTimeout(this.timer);
+    this.timer = undefined;
+    this.container.requestTurn();
+  }
+
+  /** Closes the socket at once and stops reconnecting (the container is stopping). */
+  abort(): void {
+    this.finish();
+    this.driver?.destroy();
+  }
+}

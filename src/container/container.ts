@@ -1,0 +1,384 @@
+/**
+ * The Container: Proton's reactor on Node's event loop. It owns the connections it makes and accepts,
+ * one event collector for all of them, the timers and the acceptors; each turn it dispatches every
+ * queued event to the handlers (the link's, session's or connection's handler, else the container's),
+ * then writes each connection's output once. `run()` resolves when nothing is left to do and rejects
+ * with the first exception a handler throws.
+ */
+import { randomUUID } from 'node:crypto';
+import { Collector } from '../engine/collector.js';
+import { Connection } from '../engine/connection.js';
+import { State } from '../engine/endpoint.js';
+import { EventType } from '../engine/event.js';
+import type { Link, Receiver, Sender } from '../engine/link.js';
+import type { Session } from '../engine/session.js';
+import { InvalidOptionError } from '../errors.js';
+import type { SocketDriver } from '../io/socket-driver.js';
+import { type Logger, NULL_LOGGER } from '../util/logger.js';
+import { Acceptor, type ListenOptions } from './acceptor.js';
+import { loadConnectConfig } from './connect-config.js';
+import { Connector } from './connector.js';
+import { dispatch } from './dispatch.js';
+import { Event } from './event.js';
+import { applyLinkOptions, type LinkOption } from './link-options.js';
+import type { ConnectOptions } from './options.js';
+import { Task } from './task.js';
+import { Url } from './url.js';
+
+/** Options of a container, given as the last constructor argument. */
+export interface ContainerOptions {
+  /** The container-id sent in the open of every connection it makes. @default a random UUID */
+  containerId?: string;
+  /** Where diagnostics go. @default no logging */
+  logger?: Logger;
+}
+
+/** Options of `createSender` and `createReceiver` (Proton's keyword arguments). */
+export interface LinkCreateOptions {
+  /** The link name. @default `<container-id>-<address>` or a UUID */
+  name?: string;
+  /** The source address (of a sender) or target address (of a receiver). */
+  source?: string;
+  target?: string;
+  /** The handler of this link's events. */
+  handler?: object;
+  /** A generator of delivery tags (a sender's). */
+  tags?: () => Uint8Array | string;
+  /** Ask the peer for a dynamic node (a receiver's temporary reply queue). */
+  dynamic?: boolean;
+  /** Link options (AtMostOnce, Selector, Copy...), applied before the link opens. */
+  options?: LinkOption | readonly LinkOption[];
+}
+
+type Context = string | Url | Connection | Session;
+
+export class Container {
+  readonly containerId: string;
+  readonly logger: Logger;
+  /** The root handler: the handlers given to the constructor are its children. */
+  readonly handler: { handlers: object[] } = { handlers: [] };
+  /** Set once `stop()` was called (or a handler failed). */
+  stopped = false;
+
+  private readonly collector = new Collector();
+  private readonly connectors = new Map<Connection, Connector>();
+  private readonly drivers = new Set<SocketDriver>();
+  private readonly acceptors = new Set<Acceptor>();
+  private readonly tasks = new Set<Task>();
+  private readonly keepAlive = new Set<object>();
+  private readonly sessions = new WeakMap<Connection, Session>();
+  private running = false;
+  private turnScheduled = false;
+  private resolveRun: (() => void) | undefined = undefined;
+  private rejectRun: ((e: unknown) => void) | undefined = undefined;
+  private failure: unknown = undefined;
+
+  constructor(...args: object[]) {
+    let options: ContainerOptions = {};
+    const last = args[args.length - 1];
+    if (last !== undefined && isOptions(last)) {
+      options = last as ContainerOptions;
+      args = args.slice(0, -1);
+    }
+    this.containerId = options.containerId ?? randomUUID();
+    this.logger = options.logger ?? NULL_LOGGER;
+    this.handler.handlers.push(...args);
+  }
+
+  // ------------------------------------------------------------------------------------------------
+  // The loop
+
+  /** Runs until there is nothing left to do (no connections, acceptors, timers), or `stop()`. */
+  run(): Promise<void> {
+    if (this.running)
+      return Promise.reject(new InvalidOptionError('run', 'the container is already running'));
+    this.running = true;
+    this.stopped = false;
+    return new Promise<void>((resolve, reject) => {
+      this.resolveRun = resolve;
+      this.rejectRun = reject;
+      this.guard(() => this.dispatchTo(this.handler, new Event('reactor_init', this, this)));
+      for (const c of this.connectors.values()) if (c.driver === undefined && c.active) c.attempt();
+      this.requestTurn();
+    });
+  }
+
+  /** Stops at once: every connection is dropped, timers and acceptors are cancelled. */
+  stop(): void {
+    if (this.stopped) return;
+    this.stopped = true;
+    for (const c of this.connectors.values()) c.abort();
+    for (const d of this.drivers) d.destroy();
+    for (const a of this.acceptors) a.close();
+    for (const t of [...this.tasks]) t.cancel();
+    this.keepAlive.clear();
+    this.requestTurn();
+  }
+
+  /** @internal Runs a turn soon: dispatch every event, then write every connection's output. */
+  requestTurn(): void {
+    if (this.turnScheduled) return;
+    this.turnScheduled = true;
+    queueMicrotask(() => this.turn());
+  }
+
+  private turn(): void {
+    this.turnScheduled = false;
+    if (!this.running) return;
+    this.guard(() => {
+      for (let e = this.collector.pop(); e !== undefined; e = this.collector.pop()) {
+        if (this.stopped && this.failure !== undefined) break;
+        this.dispatchEngineEvent(new Event(e.type, e.context, this));
+      }
+    });
+    const now = Date.now();
+    for (const c of this.connectors.values()) c.driver?.flush(now);
+    for (const d of this.drivers) d.flush(now);
+    this.checkDone();
+  }
+
+  private guard(fn: () => void): void {
+    try {
+      fn();
+    } catch (e) {
+      if (this.failure === undefined) this.failure = e;
+      this.stop();
+    }
+  }
+
+  private checkDone(): void {
+    if (!this.running || this.collector.more) return;
+    let busy = this.stopped
+      ? 0
+      : this.tasks.size + this.acceptors.size + this.keepAlive.size + this.drivers.size;
+    if (!this.stopped) for (const c of this.connectors.values()) if (c.active) busy++;
+    if (busy > 0) return;
+    this.running = false;
+    this.guard(() => this.dispatchTo(this.handler, new Event('reactor_final', this, this)));
+    const failure = this.failure;
+    this.failure = undefined;
+    if (failure !== undefined) this.rejectRun?.(failure);
+    else this.resolveRun?.();
+  }
+
+  /** The handler an event goes to: the link's, the session's, the connection's, else the container's. */
+  private targetOf(event: Event): object {
+    const h =
+      (event.link?.handler as object | undefined) ??
+      (event.session?.handler as object | undefined) ??
+      (event.connection?.handler as object | undefined);
+    return h ?? this.handler;
+  }
+
+  private dispatchTo(target: object, event: Event): void {
+    dispatch(target, event);
+  }
+
+  private dispatchEngineEvent(event: Event): void {
+    this.dispatchTo(this.targetOf(event), event);
+    // What Proton's global handler does after the application's handlers.
+    if (event.type === EventType.connectionRemoteOpen) {
+      const c = event.connection;
+      if (c !== undefined) this.connectors.get(c)?.opened();
+    }
+  }
+
+  // ------------------------------------------------------------------------------------------------
+  // Connections
+
+  /** @internal A bare connection collected by this container. */
+  newConnection(): Connection {
+    const c = new Connection();
+    c.collect(this.collector);
+    return c;
+  }
+
+  /**
+   * Connects to a URL (or a failover list, or what the connect.json configuration file says when
+   * neither is given), and returns the connection, already opened: nothing touches the network until
+   * the container runs.
+   */
+  connect(url?: string | Url | ConnectOptions, options: ConnectOptions = {}): Connection {
+    const o: ConnectOptions =
+      typeof url === 'string' || url instanceof Url ? { ...options, url } : { ...url, ...options };
+    let urls: Url[];
+    if (o.urls !== undefined && o.urls.length > 0) urls = o.urls.map((u) => new Url(u));
+    else if (o.url !== undefined) urls = [new Url(o.url)];
+    else {
+      const config = loadConnectConfig();
+      if (config === undefined)
+        throw new InvalidOptionError('url', 'no url or urls, and no connect.json found');
+      urls = [new Url(`${config.scheme}://${config.host}:${config.port}`)];
+      if (config.user !== undefined) o.user = config.user;
+      if (config.password !== undefined) o.password = config.password;
+      if (!config.sasl.enabled) o.saslEnabled = false;
+      if (config.sasl.mechanisms !== undefined) o.allowedMechs = config.sasl.mechanisms;
+    }
+    const c = this.newConnection();
+    c.containerId = o.containerId ?? this.containerId;
+    c.handler = o.handler;
+    c.offeredCapabilities = o.offeredCapabilities;
+    c.desiredCapabilities = o.desiredCapabilities;
+    if (o.properties !== undefined) {
+      c.properties = o.properties instanceof Map ? o.properties : new Map(Object.entries(o.properties));
+    }
+    const connector = new Connector(this, c, o, urls);
+    this.connectors.set(c, connector);
+    c.open();
+    if (this.running) connector.attempt();
+    return c;
+  }
+
+  /** The URL a connection was made to (its current attempt's), for `connected_address`. */
+  urlOf(connection: Connection): Url | undefined {
+    return this.connectors.get(connection)?.url;
+  }
+
+  /** Listens on `url` (host and port; port 0 picks a free one); returns the acceptor, listening. */
+  async listen(url: string | Url, options: ListenOptions = {}): Promise<Acceptor> {
+    const u = new Url(url);
+    const acceptor = new Acceptor(this.acceptorHost(), options);
+    this.acceptors.add(acceptor);
+    await acceptor.listen(u.host ?? '0.0.0.0', u.port ?? 5672);
+    return acceptor;
+  }
+
+  private acceptorHost() {
+    return {
+      containerId: this.containerId,
+      logger: this.logger,
+      get stopped() {
+        return false;
+      },
+      requestTurn: () => this.requestTurn(),
+      newConnection: () => this.newConnection(),
+      accepted: (_c: Connection, d: SocketDriver) => {
+        this.drivers.add(d);
+        this.requestTurn();
+      },
+      acceptorClosed: (a: Acceptor) => {
+        this.acceptors.delete(a);
+        this.requestTurn();
+      },
+      driverClosed: (d: SocketDriver) => {
+        this.drivers.delete(d);
+        this.requestTurn();
+      },
+    };
+  }
+
+  // ------------------------------------------------------------------------------------------------
+  // Links
+
+  /** The connection's default session (one per connection, as Proton's SessionPerConnection). */
+  private sessionOf(context: Context): Session {
+    if (typeof context === 'string' || context instanceof Url) return this.sessionOf(this.connect(context));
+    if (!(context instanceof Connection)) return context;
+    let s = this.sessions.get(context);
+    if (s === undefined || s.localState === State.LOCAL_CLOSED) {
+      s = context.session();
+      s.open();
+      this.sessions.set(context, s);
+    }
+    return s;
+  }
+
+  private linkName(remote: string | undefined, local: string | undefined): string {
+    if (remote !== undefined && local !== undefined) return `${this.containerId}-${remote}-${local}`;
+    if (remote !== undefined) return `${this.containerId}-${remote}`;
+    if (local !== undefined) return `${this.containerId}-${local}`;
+    return `${this.containerId}-${randomUUID()}`;
+  }
+
+  /**
+   * Creates and opens a sender on a URL (a new connection; the URL's path is the target), a
+   * connection (its default session) or a session.
+   */
+  createSender(context: Context, target?: string, options: LinkCreateOptions = {}): Sender {
+    const address = target ?? options.target ?? pathOf(context);
+    const s = this.sessionOf(context);
+    const l = s.sender(options.name ?? this.linkName(address, options.source));
+    l.target.address = address;
+    if (options.source !== undefined) l.source.address = options.source;
+    this.finishLink(l, options);
+    return l;
+  }
+
+  /**
+   * Creates and opens a receiver on a URL (a new connection; the URL's path is the source), a
+   * connection (its default session) or a session.
+   */
+  createReceiver(context: Context, source?: string, options: LinkCreateOptions = {}): Receiver {
+    const address = source ?? options.source ?? pathOf(context);
+    const s = this.sessionOf(context);
+    const l = s.receiver(options.name ?? this.linkName(address, options.target));
+    l.source.address = address;
+    if (options.target !== undefined) l.target.address = options.target;
+    if (options.dynamic) l.source.dynamic = true;
+    this.finishLink(l, options);
+    return l;
+  }
+
+  private finishLink(l: Link, options: LinkCreateOptions): void {
+    if (options.handler !== undefined) l.handler = options.handler;
+    if (options.tags !== undefined && l.isSender) {
+      const tags = options.tags;
+      (l as Sender).deliveryTag = () => {
+        const t = tags();
+        return typeof t === 'string' ? Buffer.from(t) : t;
+      };
+    }
+    if (options.options !== undefined) applyLinkOptions(l, options.options);
+    l.open();
+  }
+
+  // ------------------------------------------------------------------------------------------------
+  // Time and other work
+
+  /** Runs `handler.onTimerTask(event)` (or the container's handlers') after `delay` milliseconds. */
+  schedule(delay: number, handler?: object): Task {
+    if (!Number.isFinite(delay) || delay < 0)
+      throw new InvalidOptionError('delay', `${delay} is not a delay in ms`);
+    const task = new Task(handler, (t) => {
+      this.tasks.delete(t);
+      this.requestTurn();
+    });
+    this.tasks.add(task);
+    task.timer = setTimeout(() => {
+      task.timer = undefined;
+      this.tasks.delete(task);
+      task.cancelled = true;
+      this.guard(() => this.dispatchTo(handler ?? this.handler, new Event('timer_task', task, this)));
+      this.requestTurn();
+    }, delay);
+    return task;
+  }
+
+  /** @internal Keeps the container running while `token` is held (an event injector). */
+  hold(token: object): void {
+    this.keepAlive.add(token);
+  }
+
+  /** @internal */
+  release(token: object): void {
+    this.keepAlive.delete(token);
+    this.requestTurn();
+  }
+
+  /** @internal Dispatches an event of the application's own to the container's handlers. */
+  dispatchApplicationEvent(event: Event): void {
+    this.guard(() => this.dispatchTo(this.targetOf(event), event));
+    this.requestTurn();
+  }
+}
+
+function isOptions(o: object): boolean {
+  const proto = Object.getPrototypeOf(o);
+  if (proto !== Object.prototype && proto !== null) return false;
+  return !Object.keys(o).some((k) => k.startsWith('on')) && !('handlers' in o);
+}
+
+function pathOf(context: Context): string | undefined {
+  if (typeof context === 'string' || context instanceof Url) return new Url(context).path || undefined;
+  return undefined;
+}

@@ -1,0 +1,71 @@
+/** The options of `Container.connect` and `Container.listen`, and what the container's parts share. */
+import type tls from 'node:tls';
+import type { AmqpValue } from '../codec/types.js';
+import type { Logger } from '../util/logger.js';
+import type { Backoff } from './backoff.js';
+import type { Url } from './url.js';
+
+/** The TLS side of an SSL domain, as the connector and acceptor use it (see `SSLDomain`). */
+export interface TlsDomain {
+  /** The options for a client connection to `servername`. */
+  clientTlsOptions(servername: string): tls.ConnectionOptions;
+  /** The options of a TLS server. */
+  serverTlsOptions(): tls.TlsOptions;
+  /** A server port that takes plain AMQP as well as TLS. */
+  readonly allowUnsecured: boolean;
+  /** The client presents a certificate (so SASL EXTERNAL can be used). */
+  readonly hasCredentials: boolean;
+}
+
+/** Options of `Container.connect` (Proton's keyword arguments, in TypeScript case). */
+export interface ConnectOptions {
+  /** The URL to connect to. */
+  url?: string | Url;
+  /** A failover list: each is tried in turn at each reconnect. */
+  urls?: readonly (string | Url)[];
+  /** The handler of this connection's events (instead of the container's). */
+  handler?: object;
+  /**
+   * Reconnect when the connection is lost: true or undefined for Proton's default backoff (0, 100 ms,
+   * doubling to 10 s, for ever), false for none, a `Backoff`, or any iterable of delays in ms.
+   * @default the default Backoff
+   */
+  reconnect?: boolean | Backoff | Iterable<number>;
+  /** The idle timeout in ms: the connection fails when the peer is silent longer; half is advertised. */
+  heartbeat?: number;
+  /** TLS settings; amqps URLs use the container's client domain when this is not given. */
+  sslDomain?: TlsDomain;
+  /** Use SASL. @default true */
+  saslEnabled?: boolean;
+  /** The SASL mechanisms allowed, as a list or a space-separated string. @default all */
+  allowedMechs?: string | readonly string[];
+  /** Allow PLAIN over an unencrypted connection. @default true (as Proton's Container) */
+  allowInsecureMechs?: boolean;
+  /** The user to authenticate as (the URL's user name wins). */
+  user?: string;
+  /** The password (the URL's password wins). */
+  password?: string;
+  /** The hostname sent in the open; an empty string sends none. @default the URL's host */
+  virtualHost?: string;
+  /** The TLS server name (SNI). @default the virtual host or the URL's host */
+  sni?: string;
+  /** The largest frame we accept. @default 1048576 */
+  maxFrameSize?: number;
+  /** The highest channel we accept. @default 32767 */
+  channelMax?: number;
+  offeredCapabilities?: string[];
+  desiredCapabilities?: string[];
+  /** Connection properties (keys are symbols). */
+  properties?: Map<AmqpValue, AmqpValue> | Record<string, AmqpValue>;
+  /** The container-id sent in the open. @default the container's */
+  containerId?: string;
+}
+
+/** What the connector and acceptor need of the container. */
+export interface ContainerCore {
+  readonly containerId: string;
+  readonly logger: Logger;
+  readonly stopped: boolean;
+  /** Runs a turn (dispatch events, write output) soon. */
+  requestTurn(): void;
+}
