@@ -11,6 +11,7 @@ import tls from 'node:tls';
 import { ErrorCondition } from '../engine/condition.js';
 import type { Connection } from '../engine/connection.js';
 import { State } from '../engine/endpoint.js';
+import { Sender } from '../engine/link.js';
 import { SaslLayer } from '../engine/sasl-layer.js';
 import { Transport } from '../engine/transport.js';
 import { SocketDriver } from '../io/socket-driver.js';
@@ -161,6 +162,7 @@ export class Connector {
       return;
     }
     t.unbind();
+    resendInDoubt(c);
     const delay = step.value;
     this.timer = setTimeout(() => {
       this.timer = undefined;
@@ -181,5 +183,24 @@ export class Connector {
   abort(): void {
     this.finish();
     this.driver?.destroy();
+  }
+}
+
+/**
+ * Sends again, on senders that keep their payloads (the `resend` option), every delivery whose fate the
+ * lost connection left unknown: at-least-once across a reconnect (the peer may get a duplicate).
+ */
+function resendInDoubt(c: Connection): void {
+  for (const l of c.links) {
+    if (!(l instanceof Sender) || !l.keepPayload || l.inDoubt.length === 0) continue;
+    const again = l.inDoubt.splice(0);
+    for (const old of again) {
+      if (old.payload === undefined) continue;
+      const d = l.delivery(old.tag);
+      d.context = old.context;
+      d.payload = old.payload;
+      l.stream(old.payload);
+      l.advance();
+    }
   }
 }

@@ -48,6 +48,12 @@ export interface LinkCreateOptions {
   dynamic?: boolean;
   /** Link options (AtMostOnce, Selector, Copy...), applied before the link opens. */
   options?: LinkOption | readonly LinkOption[];
+  /**
+   * A sender's deliveries in flight when the connection is lost are sent again after the reconnect
+   * (at-least-once end to end; the peer may get duplicates). Without it they are reported in doubt
+   * (`event.inDoubt` in `onDisconnected`). @default false
+   */
+  resend?: boolean;
 }
 
 type Context = string | Url | Connection | Session;
@@ -329,6 +335,7 @@ export class Container {
       };
     }
     if (options.options !== undefined) applyLinkOptions(l, options.options);
+    if (options.resend === true && l.isSender) (l as Sender).keepPayload = true;
     l.open();
   }
 
@@ -352,6 +359,14 @@ export class Container {
       this.requestTurn();
     }, delay);
     return task;
+  }
+
+  /**
+   * Registers an event source with the container (Proton's `selectable`): an `EventInjector`, whose
+   * events are dispatched to the container's handlers; it keeps `run()` going until it is closed.
+   */
+  selectable(source: { attach(container: Container): void }): void {
+    source.attach(this);
   }
 
   /** @internal Keeps the container running while `token` is held (an event injector). */

@@ -38,6 +38,8 @@ export class Delivery {
   aborted = false;
   /** Application data: the engine never touches it. */
   context: unknown = undefined;
+  /** The message's bytes, kept when the sender keeps payloads (to resend after a reconnect). */
+  payload: Uint8Array | undefined = undefined;
 
   /** @internal The bytes: outgoing, queued to write; incoming, received and not yet read. */
   chunks: Uint8Array[] = [];

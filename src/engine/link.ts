@@ -188,6 +188,8 @@ export class Sender extends Link {
   readonly unsent: Delivery[] = [];
   /** @internal Deliveries advanced past and not yet started on the wire. */
   queuedCount = 0;
+  /** Keep each sent message's bytes until it is settled, so it can be sent again after a reconnect. */
+  keepPayload = false;
   /**
    * Deliveries that were in flight when the connection was lost: sent, not settled by the peer, fate
    * unknown. The container reports them to the application (and can send them again).
@@ -231,7 +233,9 @@ export class Sender extends Link {
   send(what: Uint8Array | { encode(): Uint8Array }, tag?: Uint8Array | string): Delivery | number {
     if (what instanceof Uint8Array) return this.stream(what);
     const d = this.delivery(tag);
-    this.stream(what.encode());
+    const bytes = what.encode();
+    if (this.keepPayload) d.payload = bytes;
+    this.stream(bytes);
     this.advance();
     return d;
   }

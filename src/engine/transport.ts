@@ -457,6 +457,12 @@ export class Transport {
     this.tail = undefined;
     const c = this.connection;
     c?.emit(EventType.transportError, this);
+    // A client whose SASL succeeded in this very input has not written its AMQP header yet: it must
+    // go first, for the close to be read.
+    if (!this.server && this.sasl?.succeeded && !this.amqpHeaderSent && !this.headClosed) {
+      this.writeHeader(AMQP_HEADER);
+      this.amqpHeaderSent = true;
+    }
     if (!this.headClosed && c !== undefined && this.amqpHeaderSent && this.layer !== 'sasl') {
       try {
         writeOutput(this, c, this.condition);

@@ -648,6 +648,7 @@ function finish(w: World): void {
 
 // ------------------------------------------------------------------------------------------------
 
+/** About 2 s; PROPERTY_RUNS raises it for a longer hunt (60,000 runs pass). */
 const NUM_RUNS = Number(process.env.PROPERTY_RUNS ?? 1000);
 
 describe('engine properties (model-based)', () => {
