@@ -1,4 +1,8 @@
 /** proton-ts: the Apache Qpid Proton messaging API for Node.js. This is the public API, and all of it. */
 export * from './codec/index.js';
+export * from './container/index.js';
+export * from './engine/index.js';
 export * from './errors.js';
+export * from './handlers/index.js';
 export * from './message/index.js';
+export { scramCredentials } from './sasl/index.js';

@@ -2,7 +2,9 @@
  * The acceptor: a listening socket whose connections are served by the container, each with a server
  * transport that answers a SASL header (offering ANONYMOUS unless configured otherwise) or a bare AMQP
  * one. With an SSL domain every connection is TLS, or, when the domain allows unsecured clients, TLS
- * and plain AMQP share the port (the first byte tells: 0x16 opens a TLS handshake).
+ * and plain AMQP share the port (the first byte tells: 0x16 opens a TLS handshake). The handshake is
+ * Node's TLS server's, with its checks: a connection is served once it is done, and a client certificate
+ * it verified gives the SASL EXTERNAL identity (the certificate's subject, RFC 2253 form).
  */
 import net from 'node:net';
 import tls from 'node:tls';
@@ -11,6 +13,7 @@ import { SaslLayer, type ServerSaslLayerOptions } from '../engine/sasl-layer.js'
 import { Transport } from '../engine/transport.js';
 import { SocketDriver } from '../io/socket-driver.js';
 import type { ContainerCore, TlsDomain } from './options.js';
+import { describeTlsError, peerSubject, recordTlsInfo } from './ssl-domain.js';
 
 /** Options of `Container.listen`. */
 export interface ListenOptions {
@@ -41,11 +44,16 @@ export interface AcceptorHost extends ContainerCore {
 export class Acceptor {
   private readonly server: net.Server;
   private closed = false;
+  /** The TLS server (never listening) that runs the handshakes, and the options it was made with. */
+  private tls: tls.Server | undefined = undefined;
+  private tlsOptions: tls.TlsOptions | undefined = undefined;
 
+  /** @throws SSLException when the SSL domain cannot serve (a client domain, no credentials). */
   constructor(
     private readonly host: AcceptorHost,
     readonly options: ListenOptions,
   ) {
+    if (options.sslDomain !== undefined) this.tlsServer(options.sslDomain);
     this.server = net.createServer({ noDelay: true }, (socket) => this.accept(socket));
     this.server.on('error', () => this.close());
   }
@@ -81,19 +89,54 @@ export class Acceptor {
     }
     const domain = this.options.sslDomain;
     if (domain === undefined) return this.serve(socket, false);
-    if (!domain.allowUnsecured) return this.serve(this.secure(socket, domain), true);
+    if (!domain.allowUnsecured) return this.secure(socket, domain);
     // TLS and plain on one port: a TLS client's first byte is a handshake record (0x16).
     socket.once('readable', () => {
       const first: Buffer | null = socket.read(1);
       if (first === null) return;
       socket.unshift(first);
-      if (first[0] === 0x16) this.serve(this.secure(socket, domain), true);
+      if (first[0] === 0x16) this.secure(socket, domain);
       else this.serve(socket, false);
     });
   }
 
-  private secure(socket: net.Socket, domain: TlsDomain): tls.TLSSocket {
-    return new tls.TLSSocket(socket, { ...domain.serverTlsOptions(), isServer: true });
+  /** Runs the server side of the TLS handshake on an accepted socket; serves it once it is done. */
+  private secure(socket: net.Socket, domain: TlsDomain): void {
+    let server: tls.Server;
+    try {
+      server = this.tlsServer(domain);
+    } catch (e) {
+      this.host.logger.error(`TLS refused on an accepted connection: ${e instanceof Error ? e.message : e}`);
+      socket.destroy();
+      return;
+    }
+    // Node's TLS server wraps the socket (bytes already read, such as the sniffed one, included), runs
+    // the handshake and its certificate checks (requestCert, rejectUnauthorized), and times it out.
+    server.emit('connection', socket);
+  }
+
+  /** The TLS server for the domain's current options (a new one when a setter changed them). */
+  private tlsServer(domain: TlsDomain): tls.Server {
+    const options = domain.serverTlsOptions();
+    if (this.tls === undefined || this.tlsOptions !== options) {
+      const server = tls.createServer(options, (s) => this.serve(s, true));
+      server.on('tlsClientError', (e: Error, s: tls.TLSSocket) => this.handshakeFailed(e, s));
+      this.tls = server;
+      this.tlsOptions = options;
+    }
+    return this.tls;
+  }
+
+  /** A handshake failed (or a client certificate was refused): nothing to serve; the log says why. */
+  private handshakeFailed(e: Error, socket: tls.TLSSocket): void {
+    const peer = `${socket.remoteAddress ?? '?'}:${socket.remotePort ?? '?'}`;
+    const refused = socket.authorizationError;
+    const why =
+      refused === undefined || refused === null
+        ? describeTlsError(e)
+        : `SSL Failure: client certificate refused: ${String(refused)}`;
+    this.host.logger.warn(`TLS handshake with ${peer} failed: ${why}`);
+    socket.destroy();
   }
 
   private serve(socket: net.Socket, encrypted: boolean): void {
@@ -107,12 +150,13 @@ export class Acceptor {
       logger: this.host.logger,
     });
     t.encrypted = encrypted;
+    let identity: string | undefined;
+    if (socket instanceof tls.TLSSocket) {
+      recordTlsInfo(t, socket);
+      // Only a certificate the handshake verified identifies the client.
+      if (socket.authorized) identity = peerSubject(socket);
+    }
     if (o.sasl !== false) {
-      const peer = socket instanceof tls.TLSSocket ? socket.getPeerCertificate() : undefined;
-      const identity =
-        peer?.subject === undefined
-          ? undefined
-          : subjectOf(peer.subject as unknown as Record<string, string | string[]>);
       t.setSasl(new SaslLayer(t, { server: { optional: true, externalIdentity: identity, ...o.sasl } }));
     }
     t.bind(c);
@@ -123,11 +167,4 @@ export class Acceptor {
     driver.attach(socket, true);
     this.host.accepted(c, driver, this);
   }
-}
-
-/** A certificate subject as one string (`CN=client,O=Example`), the identity EXTERNAL gives. */
-function subjectOf(subject: Record<string, string | string[]>): string {
-  return Object.entries(subject)
-    .map(([k, v]) => `${k}=${Array.isArray(v) ? v.join('+') : v}`)
-    .join(',');
 }

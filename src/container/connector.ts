@@ -1,7 +1,8 @@
 /**
  * The connector: how a `connect()`ed connection gets (and gets back) a socket. It builds the transport
  * (SASL, heartbeat, frame size), resolves the host and tries every address in turn, over TLS for amqps
- * or an SSL domain, and, when the connection is lost while the application still has it open, waits the
+ * or an SSL domain (amqps without one verifies the server's certificate and name against the CAs Node
+ * trusts, as Proton's default client domain does), and, when the connection is lost while the application still has it open, waits the
  * next backoff delay and tries the next URL of the failover list. No reconnect after a local close or
  * an authentication failure; the delays start over once a connection opens.
  */
@@ -17,7 +18,11 @@ import { Transport } from '../engine/transport.js';
 import { SocketDriver } from '../io/socket-driver.js';
 import { reconnectDelays } from './backoff.js';
 import type { ConnectOptions, ContainerCore } from './options.js';
+import { describeTlsError, isTlsError, recordTlsInfo, SSLDomain, SSLException } from './ssl-domain.js';
 import type { Url } from './url.js';
+
+/** The domain of amqps connections made without one: VERIFY_PEER_NAME, Node's trusted CAs, no certificate. */
+const DEFAULT_CLIENT_DOMAIN = new SSLDomain(SSLDomain.MODE_CLIENT);
 
 export class Connector {
   readonly urls: Url[];
@@ -94,7 +99,8 @@ export class Connector {
     this.open(driver, url, secure).catch((e: unknown) => {
       const message = e instanceof Error ? e.message : String(e);
       // As Proton's: the transport fails with the reason, the handlers hear of it, then reconnect decides.
-      t.fail('proton:io', message);
+      // A TLS failure (a certificate refused, a handshake broken) is the framing error Proton gives it.
+      t.fail(e instanceof SSLException ? ErrorCondition.framingError : 'proton:io', message);
       driver.destroy(e instanceof Error ? e : new Error(message));
       this.container.requestTurn();
     });
@@ -102,31 +108,51 @@ export class Connector {
 
   private async open(driver: SocketDriver, url: Url, secure: boolean): Promise<void> {
     const host = url.host || 'localhost';
+    const o = this.options;
+    let tlsOptions: tls.ConnectionOptions | undefined;
+    if (secure) {
+      const servername = o.sni ?? (o.virtualHost || url.host || 'localhost');
+      tlsOptions = (o.sslDomain ?? DEFAULT_CLIENT_DOMAIN).clientTlsOptions(servername);
+    }
     const addresses = net.isIP(host) ? [{ address: host }] : await lookup(host, { all: true });
     let lastError: Error | undefined;
+    let tlsError: Error | undefined;
     for (const { address } of addresses) {
       if (this.finished || this.driver !== driver) return;
       try {
-        const socket = await this.connectOne(address, url, secure);
+        const socket = await this.connectOne(address, url, tlsOptions);
         driver.attach(socket, true);
+        if (socket instanceof tls.TLSSocket) this.secured(driver, socket);
         this.container.requestTurn();
         return;
       } catch (e) {
         lastError = e as Error;
+        if (e instanceof SSLException) tlsError ??= e;
       }
     }
+    // An address that answered, then failed the handshake, says more than one that refused.
+    if (tlsError !== undefined) throw tlsError;
     throw new Error(`connection refused to all addresses of ${host}:${url.port}: ${lastError?.message}`);
   }
 
-  /** Connects one address; resolves once connected (and, over TLS, once the handshake is done). */
-  private connectOne(address: string, url: Url, secure: boolean): Promise<net.Socket> {
+  /**
+   * Connects one address; resolves once connected (and, over TLS, once the handshake is done and the
+   * server's certificate passed the domain's checks). A failure after the TCP connection is up is the
+   * handshake's: an `SSLException` saying why (Node's reason and code).
+   */
+  private connectOne(
+    address: string,
+    url: Url,
+    tlsOptions: tls.ConnectionOptions | undefined,
+  ): Promise<net.Socket> {
     return new Promise((resolve, reject) => {
-      const o = this.options;
       let socket: net.Socket;
-      if (secure) {
-        const servername = o.sni ?? (o.virtualHost || url.host || 'localhost');
-        const base = o.sslDomain?.clientTlsOptions(servername) ?? { servername };
-        socket = tls.connect({ ...base, host: address, port: url.port ?? 5671 });
+      let tcpUp = false;
+      if (tlsOptions !== undefined) {
+        socket = tls.connect({ ...tlsOptions, host: address, port: url.port ?? 5671 });
+        socket.once('connect', () => {
+          tcpUp = true;
+        });
         socket.once('secureConnect', () => resolve(socket));
       } else {
         socket = net.connect({ host: address, port: url.port ?? 5672 });
@@ -134,8 +160,22 @@ export class Connector {
       }
       socket.once('error', (e) => {
         socket.destroy();
-        reject(e);
+        reject(tcpUp ? new SSLException(describeTlsError(e), { cause: e }) : e);
       });
+    });
+  }
+
+  /**
+   * A TLS socket is attached: what it negotiated goes on record (`tlsInfo`), and a TLS error after the
+   * handshake (the server refusing our certificate, under TLS 1.3) fails the transport with its reason
+   * rather than as a bare abort.
+   */
+  private secured(driver: SocketDriver, socket: tls.TLSSocket): void {
+    recordTlsInfo(driver.transport, socket);
+    socket.on('error', (e: Error) => {
+      if (!isTlsError(e)) return;
+      driver.transport.fail(ErrorCondition.framingError, describeTlsError(e));
+      this.container.requestTurn();
     });
   }
 

@@ -24,6 +24,10 @@ export class Connection extends Endpoint {
   authorization: string | undefined = undefined;
   offeredCapabilities: string[] | undefined = undefined;
   desiredCapabilities: string[] | undefined = undefined;
+  /** Locales we may write in (IETF language tags), sent in the open. */
+  outgoingLocales: string[] | undefined = undefined;
+  /** Locales we accept, sent in the open. */
+  incomingLocales: string[] | undefined = undefined;
   /** Connection properties, sent in the open (keys are symbols). */
   properties: Map<AmqpValue, AmqpValue> | undefined = undefined;
 
@@ -31,6 +35,8 @@ export class Connection extends Endpoint {
   remoteHostname: string | undefined = undefined;
   remoteOfferedCapabilities: string[] | undefined = undefined;
   remoteDesiredCapabilities: string[] | undefined = undefined;
+  remoteOutgoingLocales: string[] | undefined = undefined;
+  remoteIncomingLocales: string[] | undefined = undefined;
   remoteProperties: Map<AmqpValue, AmqpValue> | undefined = undefined;
 
   /** Every session, in creation order. */

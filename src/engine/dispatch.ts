@@ -77,6 +77,8 @@ function handleOpen(t: Transport, c: Connection, open: Open): void {
   c.remoteHostname = open.hostname;
   c.remoteOfferedCapabilities = open.offeredCapabilities;
   c.remoteDesiredCapabilities = open.desiredCapabilities;
+  c.remoteOutgoingLocales = open.outgoingLocales;
+  c.remoteIncomingLocales = open.incomingLocales;
   c.remoteProperties = open.properties as Map<AmqpValue, AmqpValue> | undefined;
   c.remoteState = State.REMOTE_ACTIVE;
   c.emit(EventType.connectionRemoteOpen, c);

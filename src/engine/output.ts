@@ -66,6 +66,8 @@ function writeOpen(t: Transport, c: Connection): void {
   o.maxFrameSize = t.maxFrameSize === 0xffffffff ? undefined : t.maxFrameSize;
   o.channelMax = t.channelMax;
   o.idleTimeOut = t.idleTimeout > 0 ? Math.floor(t.idleTimeout / 2) : undefined;
+  o.outgoingLocales = c.outgoingLocales;
+  o.incomingLocales = c.incomingLocales;
   o.offeredCapabilities = c.offeredCapabilities;
   o.desiredCapabilities = c.desiredCapabilities;
   o.properties = c.properties;

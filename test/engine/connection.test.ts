@@ -147,6 +147,16 @@ describe('connection: remote fields', () => {
     assert.equal(server.connection.remoteProperties, undefined);
   });
 
+  it('outgoing and incoming locales round trip', () => {
+    const { client, server } = pair();
+    client.connection.outgoingLocales = ['en-US', 'de'];
+    client.connection.incomingLocales = ['fr'];
+    client.connection.open();
+    pump(client, server);
+    assert.deepEqual(server.connection.remoteOutgoingLocales, ['en-US', 'de']);
+    assert.deepEqual(server.connection.remoteIncomingLocales, ['fr']);
+  });
+
   it('offered and desired capabilities round trip, one or many', () => {
     const { client, server } = pair();
     client.connection.offeredCapabilities = ['one'];

@@ -149,16 +149,7 @@ export async function makeTestCerts(): Promise<TestCerts> {
     ]);
     const password = 'test-key-password';
     const encryptedKey = path('server-encrypted.key');
-    await openssl(
-      'pkey',
-      '-in',
-      server.key,
-      '-aes256',
-      '-passout',
-      `pass:${password}`,
-      '-out',
-      encryptedKey,
-    );
+    await openssl('pkey', '-in', server.key, '-aes256', '-passout', `pass:${password}`, '-out', encryptedKey);
     return {
       dir,
       ca,
