@@ -129,12 +129,18 @@ export class Acceptor {
 
   /** A handshake failed (or a client certificate was refused): nothing to serve; the log says why. */
   private handshakeFailed(e: Error, socket: tls.TLSSocket): void {
-    const peer = `${socket.remoteAddress ?? '?'}:${socket.remotePort ?? '?'}`;
+    // The address is gone once the socket is (a client that hung up).
+    const peer =
+      socket.remoteAddress === undefined ? 'a client' : `${socket.remoteAddress}:${socket.remotePort}`;
     const refused = socket.authorizationError;
-    const why =
-      refused === undefined || refused === null
-        ? describeTlsError(e)
-        : `SSL Failure: client certificate refused: ${String(refused)}`;
+    let why: string;
+    if (refused !== undefined && refused !== null) {
+      why = `SSL Failure: client certificate refused: ${String(refused)}`;
+    } else if ((e as { code?: unknown }).code === 'ECONNRESET') {
+      why = 'the client hung up during the handshake (did it refuse our certificate?)';
+    } else {
+      why = describeTlsError(e);
+    }
     this.host.logger.warn(`TLS handshake with ${peer} failed: ${why}`);
     socket.destroy();
   }

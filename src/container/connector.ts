@@ -2,9 +2,11 @@
  * The connector: how a `connect()`ed connection gets (and gets back) a socket. It builds the transport
  * (SASL, heartbeat, frame size), resolves the host and tries every address in turn, over TLS for amqps
  * or an SSL domain (amqps without one verifies the server's certificate and name against the CAs Node
- * trusts, as Proton's default client domain does), and, when the connection is lost while the application still has it open, waits the
- * next backoff delay and tries the next URL of the failover list. No reconnect after a local close or
- * an authentication failure; the delays start over once a connection opens.
+ * trusts, as Proton's default client domain does), and, when the connection is lost while the
+ * application still has it open, waits the next backoff delay and tries the next URL of the failover
+ * list. No reconnect after a local close or an authentication failure; the delays start over once a
+ * connection opens. A TLS failure (a certificate refused, a name that does not match) fails the
+ * transport with `amqp:connection:framing-error` and `SSL Failure: <Node's reason> (<code>)`.
  */
 import { lookup } from 'node:dns/promises';
 import net from 'node:net';
@@ -45,8 +47,14 @@ export class Connector {
   ) {
     this.urls = urls;
     this.delays = reconnectDelays(options.reconnect)[Symbol.iterator]();
-    this.delays.next(); // the first value stands for the first attempt, made at once
+    this.currentDelay = this.delays.next().value ?? 0; // the first attempt is made at once
   }
+
+  /**
+   * Attempts go through (delay, url) pairs, as Proton's: every URL of the list at each delay of the
+   * backoff, so a failover list is tried whole before the delay grows.
+   */
+  private currentDelay: number;
 
   /** Whether the connector still holds the container open (a socket, or a reconnect to come). */
   get active(): boolean {
@@ -56,12 +64,17 @@ export class Connector {
   /** The connection opened: the backoff starts over for the next loss. */
   opened(): void {
     this.delays = reconnectDelays(this.options.reconnect)[Symbol.iterator]();
-    this.delays.next();
+    this.currentDelay = this.delays.next().value ?? 0;
+    this.next = 0;
   }
 
   /** Makes an attempt on the next URL of the list. */
   attempt(): void {
     if (this.finished) return;
+    if (this.connection.localState !== State.LOCAL_ACTIVE) {
+      this.finish();
+      return;
+    }
     const url = this.urls[this.next % this.urls.length]!;
     this.next++;
     this.url = url;
@@ -121,6 +134,11 @@ export class Connector {
       if (this.finished || this.driver !== driver) return;
       try {
         const socket = await this.connectOne(address, url, tlsOptions);
+        if (this.finished || this.driver !== driver) {
+          // Stopped (or superseded) while connecting: this socket has no one to serve.
+          socket.destroy();
+          return;
+        }
         driver.attach(socket, true);
         if (socket instanceof tls.TLSSocket) this.secured(driver, socket);
         this.container.requestTurn();
@@ -196,19 +214,28 @@ export class Connector {
       this.finish();
       return;
     }
-    const step = this.delays.next();
-    if (step.done) {
-      this.finish();
-      return;
+    let delay = this.currentDelay;
+    if (this.next >= this.urls.length) {
+      const step = this.delays.next();
+      if (step.done) {
+        this.finish();
+        return;
+      }
+      this.currentDelay = delay = step.value;
+      this.next = 0;
     }
     t.unbind();
     resendInDoubt(c);
-    const delay = step.value;
     this.timer = setTimeout(() => {
       this.timer = undefined;
       this.attempt();
     }, delay);
     this.container.requestTurn();
+  }
+
+  /** The application closed the connection: a reconnect waiting for its delay is called off. */
+  closed(): void {
+    if (this.driver === undefined) this.finish();
   }
 
   /** Stops for good: no more attempts. */

@@ -23,6 +23,7 @@ import { Event } from './event.js';
 import { applyLinkOptions, type LinkOption } from './link-options.js';
 import type { ConnectOptions } from './options.js';
 import { Task } from './task.js';
+import { declareTransaction, type Transaction } from './transaction.js';
 import { Url } from './url.js';
 
 /** Options of a container, given as the last constructor argument. */
@@ -73,7 +74,7 @@ export class Container {
   private readonly tasks = new Set<Task>();
   private readonly keepAlive = new Set<object>();
   private readonly sessions = new WeakMap<Connection, Session>();
-  private running = false;
+  private runningNow = false;
   private turnScheduled = false;
   private resolveRun: (() => void) | undefined = undefined;
   private rejectRun: ((e: unknown) => void) | undefined = undefined;
@@ -91,14 +92,19 @@ export class Container {
     this.handler.handlers.push(...args);
   }
 
+  /** Whether `run()` is under way. */
+  get running(): boolean {
+    return this.runningNow;
+  }
+
   // ------------------------------------------------------------------------------------------------
   // The loop
 
   /** Runs until there is nothing left to do (no connections, acceptors, timers), or `stop()`. */
   run(): Promise<void> {
-    if (this.running)
+    if (this.runningNow)
       return Promise.reject(new InvalidOptionError('run', 'the container is already running'));
-    this.running = true;
+    this.runningNow = true;
     this.stopped = false;
     return new Promise<void>((resolve, reject) => {
       this.resolveRun = resolve;
@@ -130,13 +136,15 @@ export class Container {
 
   private turn(): void {
     this.turnScheduled = false;
-    if (!this.running) return;
+    if (!this.runningNow) return;
     this.guard(() => {
       for (let e = this.collector.pop(); e !== undefined; e = this.collector.pop()) {
         if (this.stopped && this.failure !== undefined) break;
         this.dispatchEngineEvent(new Event(e.type, e.context, this));
       }
     });
+    // A handler failed: what is still queued will never be dispatched.
+    if (this.stopped && this.failure !== undefined) this.collector.release();
     const now = Date.now();
     for (const c of this.connectors.values()) c.driver?.flush(now);
     for (const d of this.drivers) d.flush(now);
@@ -153,13 +161,13 @@ export class Container {
   }
 
   private checkDone(): void {
-    if (!this.running || this.collector.more) return;
+    if (!this.runningNow || this.collector.more) return;
     let busy = this.stopped
       ? 0
       : this.tasks.size + this.acceptors.size + this.keepAlive.size + this.drivers.size;
     if (!this.stopped) for (const c of this.connectors.values()) if (c.active) busy++;
     if (busy > 0) return;
-    this.running = false;
+    this.runningNow = false;
     this.guard(() => this.dispatchTo(this.handler, new Event('reactor_final', this, this)));
     const failure = this.failure;
     this.failure = undefined;
@@ -186,6 +194,9 @@ export class Container {
     if (event.type === EventType.connectionRemoteOpen) {
       const c = event.connection;
       if (c !== undefined) this.connectors.get(c)?.opened();
+    } else if (event.type === EventType.connectionLocalClose) {
+      const c = event.connection;
+      if (c !== undefined) this.connectors.get(c)?.closed();
     }
   }
 
@@ -231,7 +242,7 @@ export class Container {
     const connector = new Connector(this, c, o, urls);
     this.connectors.set(c, connector);
     c.open();
-    if (this.running) connector.attempt();
+    if (this.runningNow) connector.attempt();
     return c;
   }
 
@@ -384,6 +395,20 @@ export class Container {
   dispatchApplicationEvent(event: Event): void {
     this.guard(() => this.dispatchTo(this.targetOf(event), event));
     this.requestTurn();
+  }
+
+  /**
+   * Declares a transaction on a connection (or session) and returns it (Proton's `declare_transaction`):
+   * the connection's `txn-ctrl` coordinator sender, made the first time, carries the declare; the
+   * transaction callbacks go to `handler` (else the connection's handler, else the container's) when the
+   * coordinator settles. See {@link Transaction}.
+   */
+  declareTransaction(
+    context: Connection | Session,
+    handler?: object,
+    settleBeforeDischarge = false,
+  ): Transaction {
+    return declareTransaction(this, context, handler, settleBeforeDischarge);
   }
 }
 

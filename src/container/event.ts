@@ -35,7 +35,7 @@ export class Event {
     if (c instanceof Delivery) return c.link.session.connection;
     if (c instanceof Link) return c.session.connection;
     if (c instanceof Session) return c.connection;
-    if (c instanceof Transport) return c.connection;
+    if (c instanceof Transport) return c.connection ?? c.unboundFrom;
     if (c instanceof Connection) return c;
     if (typeof c === 'object' && c !== null && 'connection' in c)
       return (c as { connection?: Connection }).connection;

@@ -8,13 +8,18 @@
  * client certificates (`ANONYMOUS_PEER`). Verification is only ever turned off by asking for
  * `ANONYMOUS_PEER` on a client. Files are read, and keys decrypted, when a setter is called, so a missing
  * file or a wrong password is an `SSLException` there and then; each setter affects only the
- * connections made (or accepted) afterwards.
+ * connections made (or accepted) afterwards. A failed verification is the transport's condition:
+ * `amqp:connection:framing-error`, `SSL Failure: <Node's reason> (<code>)`.
+ *
+ * `tlsInfo(connection)` tells what a connection negotiated: the connector and the acceptor record it on
+ * the transport (in a WeakMap here, the engine untouched) once the handshake is done.
  */
+
+import type { X509Certificate } from 'node:crypto';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import net from 'node:net';
 import { join } from 'node:path';
 import tls from 'node:tls';
-import type { X509Certificate } from 'node:crypto';
 import type { Transport } from '../engine/transport.js';
 import { ProtonError } from '../errors.js';
 import type { TlsDomain } from './options.js';
@@ -57,7 +62,9 @@ export class SSLDomain implements TlsDomain {
   /** @throws SSLException for a mode that is neither `MODE_CLIENT` nor `MODE_SERVER`. */
   constructor(mode: SSLMode = SSLDomain.MODE_CLIENT) {
     if (mode !== SSLDomain.MODE_CLIENT && mode !== SSLDomain.MODE_SERVER) {
-      throw new SSLException(`SSL failure: unknown SSLDomain mode ${String(mode)} (MODE_CLIENT 1 or MODE_SERVER 2)`);
+      throw new SSLException(
+        `SSL failure: unknown SSLDomain mode ${String(mode)} (MODE_CLIENT 1 or MODE_SERVER 2)`,
+      );
     }
     this.mode = mode;
     this.verify = mode === SSLDomain.MODE_CLIENT ? SSLDomain.VERIFY_PEER_NAME : SSLDomain.ANONYMOUS_PEER;
@@ -236,7 +243,9 @@ const infos = new WeakMap<Transport, TlsInfo>();
  * What the TLS connection under a transport negotiated: pass the transport, or anything that has one (a
  * connection, an event); undefined when the connection is not TLS or its handshake is not done.
  */
-export function tlsInfo(of: Transport | { readonly transport?: Transport | undefined } | undefined): TlsInfo | undefined {
+export function tlsInfo(
+  of: Transport | { readonly transport?: Transport | undefined } | undefined,
+): TlsInfo | undefined {
   if (of === undefined) return undefined;
   const t = infos.get(of as Transport);
   if (t !== undefined) return t;

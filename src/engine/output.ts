@@ -4,6 +4,7 @@
  * at the peer's max-frame-size when they are written, not when the application sends.
  */
 import { Attach, Begin, Close, Detach, Disposition, End, Flow, Open } from '../codec/composite-types.js';
+import { writeAny } from '../codec/composites.js';
 import { Code } from '../codec/format-codes.js';
 import { serialAdd, serialDiff } from '../util/serial.js';
 import { type Condition, ErrorCondition } from './condition.js';
@@ -241,7 +242,9 @@ function writeDeliveryFrames(t: Transport, s: Session, l: Sender, d: Delivery): 
     w.u8(Code.described);
     w.u8(Code.smallulong);
     w.u8(0x14);
-    const big = d.tag.length > 200;
+    // A state set before the first transfer (a transactional send) travels in the transfer itself.
+    const state = firstFrame && d.dispositionPending && d.local !== undefined ? d.local : undefined;
+    const big = d.tag.length > 200 || state !== undefined;
     w.u8(big ? Code.list32 : Code.list8);
     const listAt = w.pos;
     w.ensure(big ? 8 : 2);
@@ -262,10 +265,18 @@ function writeDeliveryFrames(t: Transport, s: Session, l: Sender, d: Delivery): 
     const moreAt = w.pos;
     e.boolean(false);
     let count = 6;
+    if (state !== undefined || d.aborted) {
+      e.null(); // rcv-settle-mode
+      if (state !== undefined) writeAny(e, state);
+      else e.null();
+      count = 8;
+      if (state !== undefined) {
+        d.dispositionPending = false;
+        s.dispositions.delete(d);
+      }
+    }
     if (d.aborted) {
-      e.null();
-      e.null();
-      e.null();
+      e.null(); // resume
       e.boolean(true);
       count = 10;
     }

@@ -88,6 +88,8 @@ export class Transport {
   condition: Condition | undefined = undefined;
   /** The bound connection. */
   connection: Connection | undefined = undefined;
+  /** The connection this transport served before it was unbound (its last events still concern it). */
+  unboundFrom: Connection | undefined = undefined;
   /** The SASL layer, when SASL is on. */
   sasl: SaslLayer | undefined = undefined;
   /** Whether the byte stream is encrypted (TLS): SASL PLAIN is refused on a clear one unless allowed. */
@@ -153,6 +155,7 @@ export class Transport {
     if (c === undefined) return;
     c.transport = undefined;
     this.connection = undefined;
+    this.unboundFrom = c;
     resetForNewTransport(c);
     c.emit(EventType.connectionUnbound, c);
   }

@@ -2,7 +2,7 @@
  * `OutgoingMessageHandler`: tells the application when a sender may send (`onSendable`) and what became
  * of each message sent (`onAccepted`, `onRejected`, `onReleased`, `onSettled`).
  */
-import { Accepted, Modified, Rejected, Released } from '../codec/composite-types.js';
+import { Accepted, Modified, Rejected, Released, TransactionalState } from '../codec/composite-types.js';
 import type { Event } from '../container/event.js';
 import { State } from '../engine/endpoint.js';
 import { raise } from './delegate.js';
@@ -52,7 +52,8 @@ export class OutgoingMessageHandler extends Handler {
     const d = event.delivery;
     if (d === undefined || !d.outgoing || !d.updated) return;
     d.clearUpdated();
-    const outcome = d.remote;
+    // A transactional state carries the outcome inside it (Proton 0.37 reported nothing for it).
+    const outcome = d.remote instanceof TransactionalState ? d.remote.outcome : d.remote;
     if (outcome instanceof Accepted) raise(this.delegate, 'accepted', event);
     else if (outcome instanceof Rejected) raise(this.delegate, 'rejected', event);
     else if (outcome instanceof Released || outcome instanceof Modified)

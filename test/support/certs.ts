@@ -1,6 +1,7 @@
 /**
  * Test certificates, made at test time with the `openssl` command into a temporary directory (removed by
- * `remove()`): nothing here is committed, and every certificate expires two days after it is made.
+ * `remove()`, or at exit): nothing here is committed, and every certificate expires two days after it
+ * is made.
  *
  * - `ca`: the test CA; `otherCa`: a second CA that signs nothing of ours (to pin the wrong one);
  * - `server`: CN=localhost, subjectAltName localhost and 127.0.0.1, signed by the CA;
@@ -150,6 +151,12 @@ export async function makeTestCerts(): Promise<TestCerts> {
     const password = 'test-key-password';
     const encryptedKey = path('server-encrypted.key');
     await openssl('pkey', '-in', server.key, '-aes256', '-passout', `pass:${password}`, '-out', encryptedKey);
+    const remove = () => {
+      process.off('exit', remove);
+      rmSync(dir, { recursive: true, force: true });
+    };
+    // Removed at exit too, should a test fail before its own clean-up.
+    process.once('exit', remove);
     return {
       dir,
       ca,
@@ -159,7 +166,7 @@ export async function makeTestCerts(): Promise<TestCerts> {
       client: client,
       selfSigned,
       encrypted: { cert: server.cert, key: encryptedKey, password },
-      remove: () => rmSync(dir, { recursive: true, force: true }),
+      remove,
     };
   } catch (e) {
     rmSync(dir, { recursive: true, force: true });
