@@ -6,3 +6,4 @@ export * from './errors.js';
 export * from './handlers/index.js';
 export * from './message/index.js';
 export { scramCredentials } from './sasl/index.js';
+export type { Logger } from './util/logger.js';

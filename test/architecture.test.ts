@@ -1,7 +1,7 @@
 /**
  * The layers of src/ import only downwards (design.md): util < codec < message < sasl < engine < io <
  * container < handlers < broker, cli. errors.ts imports nothing and anyone may import it; index.ts is the
- * public surface on top. This test reads the import lines of every source file.
+ * public surface, and the broker and the CLI are built on it alone. This test reads the import lines of every source file.
  */
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
@@ -26,7 +26,8 @@ function sources(dir: string, out: string[] = []): string[] {
 function rank(file: string): number {
   const rel = relative(src, file);
   if (rel === 'errors.ts') return -1;
-  if (rel === 'index.ts') return Number.POSITIVE_INFINITY;
+  // The public surface sits above the library's layers and below those built on it (broker, cli).
+  if (rel === 'index.ts') return LAYERS.indexOf('handlers') + 0.5;
   const layer = rel.split('/')[0] ?? '';
   const r = LAYERS.indexOf(layer);
   assert.ok(r >= 0, `${rel} is in no known layer`);
@@ -52,6 +53,21 @@ describe('architecture', () => {
         if (!spec.startsWith('.')) continue;
         const target = resolve(dirname(f), spec.replace(/\.js$/, '.ts'));
         if (rank(target) > rank(f)) bad.push(`${relative(src, f)} imports ${relative(src, target)}`);
+      }
+    }
+    assert.deepEqual(bad, []);
+  });
+
+  it('the broker and the CLI use the public API only', () => {
+    const bad: string[] = [];
+    for (const f of files) {
+      const rel = relative(src, f);
+      const layer = rel.split('/')[0];
+      if (layer !== 'broker' && layer !== 'cli') continue;
+      for (const spec of imports(f)) {
+        if (!spec.startsWith('.')) continue;
+        const target = relative(src, resolve(dirname(f), spec.replace(/\.js$/, '.ts')));
+        if (target !== 'index.ts' && target.split('/')[0] !== layer) bad.push(`${rel} imports ${target}`);
       }
     }
     assert.deepEqual(bad, []);

@@ -8,8 +8,9 @@
  * two's complement, integer division truncating; as soon as an approximate value (a float or double, a
  * JavaScript number with a fraction) takes part, the arithmetic is in doubles.
  */
-import { AmqpSymbol, Byte, Double, Float, Int, Short, UByte, UInt, ULong, UShort } from '../codec/types.js';
-import type { Message } from '../message/message.js';
+
+import type { Message } from '../index.js';
+import { AmqpSymbol, Byte, Double, Float, Int, Short, UByte, UInt, ULong, UShort } from '../index.js';
 import type { ArithOp, CompareOp, LikePattern, LikeSegment, Node } from './selector-parser.js';
 
 /** The fields of a message that a selector can read. A {@link Message} has them all. */

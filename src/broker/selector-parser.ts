@@ -10,7 +10,7 @@
  * are kept as flat lists, so neither parsing nor evaluation recurses deeper than a small multiple of the
  * nesting limit.
  */
-import { ProtonError } from '../errors.js';
+import { ProtonError } from '../index.js';
 
 /** The longest selector accepted, in bytes of UTF-8: 64 KiB. */
 export const MAX_SELECTOR_BYTES = 65536;
@@ -171,7 +171,7 @@ function describe(t: Token): string {
     case 'id':
       return `the name ${JSON.stringify(clip(t.name))}`;
     case 'kw':
-      return t.word;
+      return t.raw;
     case 'str':
       return `the string '${clip(t.value)}'`;
     case 'num':
@@ -305,7 +305,8 @@ class Lexer {
     }
     let z = 0;
     while (z < body.length - 1 && body[z] === '0') z++;
-    const value = body.length - z > 19 ? LONG_LIMIT + 1n : BigInt(body);
+    const digits = body.length - z;
+    const value = digits <= 15 ? BigInt(Number(body)) : digits > 19 ? LONG_LIMIT + 1n : BigInt(body);
     if (value > LONG_LIMIT) throw new SelectorError(`the number ${raw} is out of range of a long`, start);
     return { kind: 'num', pos: start, value, raw };
   }

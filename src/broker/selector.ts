@@ -35,6 +35,10 @@
  * message matches only when the selector is TRUE. Strings and booleans compare with `=` and `<>` only;
  * numbers of every AMQP type compare with each other (Java's numeric promotion). Kinds that are wrong
  * already in the text (`'a' + 1`, `x LIKE 5`, `1 AND x`) are syntax errors.
+ *
+ * Two choices where JMS 2.0 reads otherwise: a comparison of unlike types is unknown rather than false,
+ * and arithmetic with NULL is NULL (SQL's rule) rather than making the whole selector false. Either way
+ * such a message is not selected; the difference shows only under NOT, where unknown stays unknown.
  */
 import { compile, type Evaluator, type SelectableMessage } from './selector-eval.js';
 import { parseTree } from './selector-parser.js';

@@ -22,6 +22,7 @@ import { dispatch } from './dispatch.js';
 import { Event } from './event.js';
 import { applyLinkOptions, type LinkOption } from './link-options.js';
 import type { ConnectOptions } from './options.js';
+import { SSLDomain } from './ssl-domain.js';
 import { Task } from './task.js';
 import { declareTransaction, type Transaction } from './transaction.js';
 import { Url } from './url.js';
@@ -64,6 +65,14 @@ export class Container {
   readonly logger: Logger;
   /** The root handler: the handlers given to the constructor are its children. */
   readonly handler: { handlers: object[] } = { handlers: [] };
+  /**
+   * The default TLS domains (Proton's `container.ssl`): `client` for amqps connections made without an
+   * `sslDomain`, `server` for amqps listeners made without one (give it credentials first).
+   */
+  readonly ssl = {
+    client: new SSLDomain(SSLDomain.MODE_CLIENT),
+    server: new SSLDomain(SSLDomain.MODE_SERVER),
+  };
   /** Set once `stop()` was called (or a handler failed). */
   stopped = false;
 
@@ -230,6 +239,16 @@ export class Container {
       if (config.password !== undefined) o.password = config.password;
       if (!config.sasl.enabled) o.saslEnabled = false;
       if (config.sasl.mechanisms !== undefined) o.allowedMechs = config.sasl.mechanisms;
+      if (config.scheme === 'amqps' && o.sslDomain === undefined) {
+        // As Proton's: a client domain from the file's tls section.
+        const d = new SSLDomain(SSLDomain.MODE_CLIENT);
+        if (config.tls.ca !== undefined) d.setTrustedCaDb(config.tls.ca);
+        if (!config.tls.verify) d.setPeerAuthentication(SSLDomain.ANONYMOUS_PEER);
+        if (config.tls.cert !== undefined && config.tls.key !== undefined) {
+          d.setCredentials(config.tls.cert, config.tls.key);
+        }
+        o.sslDomain = d;
+      }
     }
     const c = this.newConnection();
     c.containerId = o.containerId ?? this.containerId;
@@ -239,6 +258,7 @@ export class Container {
     if (o.properties !== undefined) {
       c.properties = o.properties instanceof Map ? o.properties : new Map(Object.entries(o.properties));
     }
+    if (o.sslDomain === undefined && urls.some((u) => u.scheme === 'amqps')) o.sslDomain = this.ssl.client;
     const connector = new Connector(this, c, o, urls);
     this.connectors.set(c, connector);
     c.open();
@@ -254,6 +274,8 @@ export class Container {
   /** Listens on `url` (host and port; port 0 picks a free one); returns the acceptor, listening. */
   async listen(url: string | Url, options: ListenOptions = {}): Promise<Acceptor> {
     const u = new Url(url);
+    if (options.sslDomain === undefined && u.scheme === 'amqps')
+      options = { ...options, sslDomain: this.ssl.server };
     const acceptor = new Acceptor(this.acceptorHost(), options);
     this.acceptors.add(acceptor);
     await acceptor.listen(u.host ?? '0.0.0.0', u.port ?? 5672);

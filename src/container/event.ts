@@ -8,6 +8,7 @@ import { Link, type Receiver, Sender } from '../engine/link.js';
 import { Session } from '../engine/session.js';
 import { Transport } from '../engine/transport.js';
 import type { Message } from '../message/message.js';
+import type { Container } from './container.js';
 
 /** The container an event came from, as far as events need to know it. */
 export interface EventContainer {
@@ -20,14 +21,19 @@ export class Event {
   /** Set by the transaction machinery for the transaction callbacks. */
   transaction: unknown = undefined;
 
+  /** The container the event came from. */
+  readonly container: Container;
+
   constructor(
     /** The event type, as Proton names it: `connection_remote_open`, `delivery`, `message`... */
     readonly type: string,
     /** What the event is about: an engine object, a task, an acceptor, an application event's subject. */
     readonly context: unknown,
-    /** The container. */
-    readonly container: EventContainer,
-  ) {}
+    /** The container (tests may give a stand-in with the parts they use). */
+    container: EventContainer,
+  ) {
+    this.container = container as Container;
+  }
 
   /** The connection the event concerns, if any. */
   get connection(): Connection | undefined {

@@ -1,0 +1,3 @@
+/** The embedded broker. */
+export { Broker, type BrokerOptions } from './broker.js';
+export { parseSelector, Selector, SelectorError } from './selector.js';

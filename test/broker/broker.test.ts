@@ -1,0 +1,230 @@
+/**
+ * The embedded broker over loopback sockets: one container serves the broker, another is the client.
+ */
+import assert from 'node:assert/strict';
+import { after, describe, it } from 'node:test';
+import { Broker } from '../../src/broker/index.js';
+import {
+  Container,
+  Copy,
+  type Event,
+  Message,
+  MessagingHandler,
+  type Receiver,
+  Release,
+  Selector,
+} from '../../src/index.js';
+
+interface Running {
+  url: string;
+  broker: Broker;
+  container: Container;
+  done: Promise<void>;
+  stop(): Promise<void>;
+}
+
+const started: Running[] = [];
+after(async () => {
+  for (const r of started) await r.stop();
+});
+
+async function startBroker(): Promise<Running> {
+  const broker = new Broker();
+  const container = new Container(broker, { containerId: 'broker' });
+  const acceptor = await container.listen('127.0.0.1:0');
+  const done = container.run();
+  const r: Running = {
+    url: `127.0.0.1:${acceptor.port}`,
+    broker,
+    container,
+    done,
+    stop: async () => {
+      container.stop();
+      await done.catch(() => {});
+    },
+  };
+  started.push(r);
+  return r;
+}
+
+/** Runs a client handler to completion (with a time limit). */
+async function client(handler: MessagingHandler, ms = 5000): Promise<void> {
+  const c = new Container(handler);
+  const timer = setTimeout(() => c.stop(), ms);
+  try {
+    await c.run();
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+class Send extends MessagingHandler {
+  confirmed = 0;
+  private sent = 0;
+  constructor(
+    private readonly url: string,
+    private readonly address: string,
+    private readonly messages: Message[],
+  ) {
+    super();
+  }
+  override onStart(e: Event): void {
+    e.container.createSender(e.container.connect(this.url, { reconnect: false }), this.address);
+  }
+  override onSendable(e: Event): void {
+    while (e.sender!.credit > 0 && this.sent < this.messages.length)
+      e.sender!.send(this.messages[this.sent++]!);
+  }
+  override onAccepted(e: Event): void {
+    if (++this.confirmed === this.messages.length) e.connection!.close();
+  }
+}
+
+class Receive extends MessagingHandler {
+  readonly bodies: unknown[] = [];
+  constructor(
+    private readonly url: string,
+    private readonly address: string | undefined,
+    private readonly expected: number,
+    private readonly opts: { options?: object[]; dynamic?: boolean; release?: number } = {},
+  ) {
+    super();
+  }
+  receiver: Receiver | undefined;
+  override onStart(e: Event): void {
+    const conn = e.container.connect(this.url, { reconnect: false });
+    this.receiver = e.container.createReceiver(conn, this.address, {
+      options: this.opts.options as never,
+      dynamic: this.opts.dynamic,
+    });
+  }
+  override onMessage(e: Event): void {
+    if (this.opts.release !== undefined && this.opts.release > 0) {
+      this.opts.release--;
+      throw new Release();
+    }
+    this.bodies.push(e.message!.body);
+    if (this.bodies.length === this.expected) e.connection!.close();
+  }
+}
+
+const messages = (n: number, f: (i: number) => Partial<Message> = () => ({})) =>
+  Array.from({ length: n }, (_, i) => new Message({ id: i + 1, body: `m${i + 1}`, ...f(i) }));
+
+describe('broker', () => {
+  it('queues: what is sent is received, in order', async () => {
+    const b = await startBroker();
+    await client(new Send(b.url, 'q1', messages(20)));
+    const r = new Receive(b.url, 'q1', 20);
+    await client(r);
+    assert.deepEqual(
+      r.bodies,
+      messages(20).map((m) => m.body),
+    );
+  });
+
+  it('competing consumers share a queue, each message once', async () => {
+    const b = await startBroker();
+    const r1 = new Receive(b.url, 'q2', 10);
+    const r2 = new Receive(b.url, 'q2', 10);
+    const running = Promise.all([client(r1), client(r2)]);
+    await new Promise((res) => setTimeout(res, 200));
+    await client(new Send(b.url, 'q2', messages(20)));
+    await running;
+    assert.equal(r1.bodies.length + r2.bodies.length, 20);
+    assert.deepEqual(new Set([...r1.bodies, ...r2.bodies]).size, 20);
+    assert.ok(r1.bodies.length > 0 && r2.bodies.length > 0, 'both consumers got some');
+  });
+
+  it('topics give every subscriber a copy', async () => {
+    const b = await startBroker();
+    const r1 = new Receive(b.url, 'topic://news', 5);
+    const r2 = new Receive(b.url, 'topic://news', 5);
+    const running = Promise.all([client(r1), client(r2)]);
+    await new Promise((res) => setTimeout(res, 200));
+    await client(new Send(b.url, 'topic://news', messages(5)));
+    await running;
+    assert.deepEqual(r1.bodies, ['m1', 'm2', 'm3', 'm4', 'm5']);
+    assert.deepEqual(r2.bodies, ['m1', 'm2', 'm3', 'm4', 'm5']);
+  });
+
+  it('a selector picks the matching messages; the rest stay for others', async () => {
+    const b = await startBroker();
+    await client(
+      new Send(
+        b.url,
+        'q3',
+        messages(6, (i) => ({ properties: { colour: i % 2 ? 'red' : 'green' } })),
+      ),
+    );
+    const red = new Receive(b.url, 'q3', 3, { options: [new Selector("colour = 'red'")] });
+    await client(red);
+    assert.deepEqual(red.bodies, ['m2', 'm4', 'm6']);
+    const rest = new Receive(b.url, 'q3', 3);
+    await client(rest);
+    assert.deepEqual(rest.bodies, ['m1', 'm3', 'm5']);
+  });
+
+  it('browsing sees the messages without taking them', async () => {
+    const b = await startBroker();
+    await client(new Send(b.url, 'q4', messages(3)));
+    const browser = new Receive(b.url, 'q4', 3, { options: [new Copy()] });
+    await client(browser);
+    assert.deepEqual(browser.bodies, ['m1', 'm2', 'm3']);
+    const taker = new Receive(b.url, 'q4', 3);
+    await client(taker);
+    assert.deepEqual(taker.bodies, ['m1', 'm2', 'm3']);
+  });
+
+  it('a released message is redelivered, with its delivery-count raised', async () => {
+    const b = await startBroker();
+    await client(new Send(b.url, 'q5', messages(2)));
+    const counts: number[] = [];
+    const r = new (class extends Receive {
+      override onMessage(e: Event): void {
+        counts.push(e.message!.deliveryCount);
+        super.onMessage(e);
+      }
+    })(b.url, 'q5', 2, { release: 1 });
+    await client(r);
+    assert.deepEqual(r.bodies.slice().sort(), ['m1', 'm2']);
+    assert.deepEqual(counts.slice().sort(), [0, 0, 1]);
+  });
+
+  it('a dynamic receiver gets a temporary queue, deleted when it goes', async () => {
+    const b = await startBroker();
+    let address: string | undefined;
+    const r = new (class extends MessagingHandler {
+      override onStart(e: Event): void {
+        e.container.createReceiver(e.container.connect(b.url, { reconnect: false }), undefined, {
+          dynamic: true,
+        });
+      }
+      override onLinkOpened(e: Event): void {
+        address = e.receiver?.remoteSource?.address;
+        e.connection!.close();
+      }
+    })();
+    await client(r);
+    assert.match(address ?? '', /^dynamic-/);
+    await new Promise((res) => setTimeout(res, 50));
+    assert.equal(b.broker.nodes.has(address!), false);
+  });
+
+  it('anonymous relay: a sender with no target routes by the message address', async () => {
+    const b = await startBroker();
+    const relay = new (class extends Send {
+      override onStart(e: Event): void {
+        e.container.createSender(e.container.connect(b.url, { reconnect: false }), undefined);
+      }
+    })(
+      b.url,
+      '',
+      messages(2, () => ({ address: 'q6' })),
+    );
+    await client(relay);
+    const r = new Receive(b.url, 'q6', 2);
+    await client(r);
+    assert.deepEqual(r.bodies, ['m1', 'm2']);
+  });
+});
