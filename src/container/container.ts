@@ -24,6 +24,7 @@ import { applyLinkOptions, type LinkOption } from './link-options.js';
 import type { ConnectOptions } from './options.js';
 import { SSLDomain } from './ssl-domain.js';
 import { Task } from './task.js';
+import { TaskQueue } from './task-queue.js';
 import { declareTransaction, type Transaction } from './transaction.js';
 import { Url } from './url.js';
 
@@ -81,6 +82,9 @@ export class Container {
   private readonly drivers = new Set<SocketDriver>();
   private readonly acceptors = new Set<Acceptor>();
   private readonly tasks = new Set<Task>();
+  private readonly timers = new TaskQueue();
+  private timer: NodeJS.Timeout | undefined = undefined;
+  private timerAt: number | undefined = undefined;
   private readonly keepAlive = new Set<object>();
   private readonly sessions = new WeakMap<Connection, Session>();
   private runningNow = false;
@@ -132,6 +136,9 @@ export class Container {
     for (const d of this.drivers) d.destroy();
     for (const a of this.acceptors) a.close();
     for (const t of [...this.tasks]) t.cancel();
+    if (this.timer !== undefined) clearTimeout(this.timer);
+    this.timer = undefined;
+    this.timerAt = undefined;
     this.keepAlive.clear();
     this.requestTurn();
   }
@@ -177,6 +184,10 @@ export class Container {
     if (!this.stopped) for (const c of this.connectors.values()) if (c.active) busy++;
     if (busy > 0) return;
     this.runningNow = false;
+    // Only cancelled tasks can be left in the queue: their timer must not hold the process.
+    if (this.timer !== undefined) clearTimeout(this.timer);
+    this.timer = undefined;
+    this.timerAt = undefined;
     this.guard(() => this.dispatchTo(this.handler, new Event('reactor_final', this, this)));
     const failure = this.failure;
     this.failure = undefined;
@@ -384,14 +395,36 @@ export class Container {
       this.requestTurn();
     });
     this.tasks.add(task);
-    task.timer = setTimeout(() => {
-      task.timer = undefined;
+    this.timers.push(Date.now() + delay, task);
+    this.armTimer();
+    return task;
+  }
+
+  /** One Node timer, for the earliest task. */
+  private armTimer(): void {
+    this.timers.prune();
+    const next = this.timers.next;
+    if (next === this.timerAt) return;
+    if (this.timer !== undefined) clearTimeout(this.timer);
+    this.timer = undefined;
+    this.timerAt = next;
+    if (next === undefined) return;
+    this.timer = setTimeout(() => this.runTimers(), Math.max(0, next - Date.now()));
+  }
+
+  /** Runs the tasks that are due, earliest deadline first. */
+  private runTimers(): void {
+    this.timer = undefined;
+    this.timerAt = undefined;
+    const now = Date.now();
+    for (let task = this.timers.popDue(now); task !== undefined; task = this.timers.popDue(now)) {
+      if (task.cancelled || this.stopped) continue;
       this.tasks.delete(task);
       task.cancelled = true;
-      this.guard(() => this.dispatchTo(handler ?? this.handler, new Event('timer_task', task, this)));
-      this.requestTurn();
-    }, delay);
-    return task;
+      this.guard(() => this.dispatchTo(task!.handler ?? this.handler, new Event('timer_task', task, this)));
+    }
+    this.armTimer();
+    this.requestTurn();
   }
 
   /**

@@ -1,8 +1,6 @@
 /** A scheduled task: `container.schedule(delay, handler)` runs `handler.onTimerTask(event)` after `delay` ms. */
 
 export class Task {
-  /** @internal */
-  timer: NodeJS.Timeout | undefined = undefined;
   /** Whether the task was cancelled (or has run). */
   cancelled = false;
 
@@ -16,8 +14,6 @@ export class Task {
   cancel(): void {
     if (this.cancelled) return;
     this.cancelled = true;
-    if (this.timer !== undefined) clearTimeout(this.timer);
-    this.timer = undefined;
     this.onCancel(this);
   }
 }

@@ -233,7 +233,13 @@ export class EndpointStateHandler extends Handler {
 
   private disconnected(event: Event): void {
     const c = event.connection;
-    if (c === undefined || c.localState !== State.LOCAL_ACTIVE) return;
+    if (c === undefined) return;
+    // The connection, its sessions and links may open again on a new transport (a reconnect): their
+    // opened callbacks are owed again then, as Proton raises them on each remote open.
+    this.openedRaised.delete(c);
+    for (const s of c.sessions) this.openedRaised.delete(s);
+    for (const l of c.links) this.openedRaised.delete(l);
+    if (c.localState !== State.LOCAL_ACTIVE) return;
     const t = event.transport;
     if (t !== undefined) {
       if (this.disconnectedRaised.has(t)) return;

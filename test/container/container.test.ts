@@ -36,10 +36,9 @@ import {
 } from '../../src/container/link-options.js';
 import type { Task } from '../../src/container/task.js';
 import { Condition } from '../../src/engine/condition.js';
-import type { Connection } from '../../src/engine/connection.js';
 import type { Delivery } from '../../src/engine/delivery.js';
 import { State } from '../../src/engine/endpoint.js';
-import type { Link, Receiver, Sender } from '../../src/engine/link.js';
+import type { Link, Receiver } from '../../src/engine/link.js';
 import { Reject, Release } from '../../src/errors.js';
 import { Message } from '../../src/message/message.js';
 import {
@@ -86,7 +85,7 @@ describe('Container over loopback sockets', { timeout: 60_000 }, () => {
     const server = await serve(scope, broker);
     const received: unknown[] = [];
     const client = new Recorder(
-      {},
+      { lowLevel: true },
       {
         onStart() {
           const c = cc.connect(`${HOST}:${server.port}`, { reconnect: false });
@@ -123,6 +122,18 @@ describe('Container over loopback sockets', { timeout: 60_000 }, () => {
       'onLinkClosed',
       'onConnectionClosed',
     ]);
+    // onUnhandled gets every engine event the handler has no method for, even those its children
+    // handle, and before them: the flow before the sendable, the delivery before the message (2.1).
+    for (const low of [
+      '~onConnectionInit',
+      '~onConnectionRemoteOpen',
+      '~onLinkFlow',
+      '~onDelivery',
+      '~onTransport',
+    ])
+      assert.ok(client.calls.includes(low), `onUnhandled('${low.slice(1)}')`);
+    assert.equal(client.calls[client.calls.indexOf('onSendable') - 1], '~onLinkFlow');
+    assert.equal(client.calls[client.calls.indexOf('onMessage') - 1], '~onDelivery');
     const opened = client.events.filter((e) => e.type === 'link_opened');
     assert.deepEqual(
       opened.map((e) => [e.link?.isSender, e.link?.name]),
@@ -449,7 +460,11 @@ describe('Container over loopback sockets', { timeout: 60_000 }, () => {
       assert.ok(o?.state instanceof (type as typeof Accepted), `message ${n}: the outcome`);
       assert.equal(o?.settledHere, false, `message ${n}: not settled here when the outcome came`);
       const settledCalls = client.events.filter((e) => e.type === 'settled' && tagOf(e.delivery) === tag);
-      assert.equal(settledCalls.length, remoteSettled ? 1 : 0, `message ${n}: onSettled when the peer settled`);
+      assert.equal(
+        settledCalls.length,
+        remoteSettled ? 1 : 0,
+        `message ${n}: onSettled when the peer settled`,
+      );
     }
     const rejected = outcomes.get('2')!.state as Rejected;
     assert.ok(rejected.error instanceof AmqpError);
@@ -519,7 +534,8 @@ describe('Container over loopback sockets', { timeout: 60_000 }, () => {
       {
         onMessage(e) {
           const body = e.message!.body;
-          if (body === 'reject') throw new Reject('no', { name: 'amqp:not-allowed', description: 'not this' });
+          if (body === 'reject')
+            throw new Reject('no', { name: 'amqp:not-allowed', description: 'not this' });
           if (body === 'release') throw new Release();
         },
       },
@@ -659,7 +675,10 @@ describe('Container over loopback sockets', { timeout: 60_000 }, () => {
     const server = await serve(scope, broker);
     const cc = scope.container(new Recorder());
     const conn = cc.connect(`${HOST}:${server.port}`, { reconnect: false });
-    cc.createReceiver(conn, 'browse', { name: 'browse', options: [new Selector("colour = 'red'"), new Copy()] });
+    cc.createReceiver(conn, 'browse', {
+      name: 'browse',
+      options: [new Selector("colour = 'red'"), new Copy()],
+    });
     cc.createReceiver(conn, 'consume', {
       name: 'consume',
       options: [new Move(), new DurableSubscription(), new Selector('x > 1', 'mine')],
@@ -680,14 +699,13 @@ describe('Container over loopback sockets', { timeout: 60_000 }, () => {
       [...(l?.remoteSource?.filter ?? new Map())].map(([k, v]) => [
         k instanceof AmqpSymbol ? k.value : String(k),
         v instanceof Described
-          ? [
-              v.descriptor instanceof AmqpSymbol ? v.descriptor.value : String(v.descriptor),
-              v.value,
-            ]
+          ? [v.descriptor instanceof AmqpSymbol ? v.descriptor.value : String(v.descriptor), v.value]
           : v,
       ]);
     const browse = attached.get('browse');
-    assert.deepEqual(filterOf(browse), [['selector', ['apache.org:selector-filter:string', "colour = 'red'"]]]);
+    assert.deepEqual(filterOf(browse), [
+      ['selector', ['apache.org:selector-filter:string', "colour = 'red'"]],
+    ]);
     assert.equal(browse?.remoteSource?.distributionMode, 'copy');
     const consume = attached.get('consume');
     assert.deepEqual(filterOf(consume), [['mine', ['apache.org:selector-filter:string', 'x > 1']]]);
@@ -736,22 +754,90 @@ describe('Container over loopback sockets', { timeout: 60_000 }, () => {
       tasks.push(i % 10 === 0 ? c.schedule(delay, undefined) : c.schedule(delay, handler));
       if (i % 10 === 0) fired[i] = 1;
     }
-    // Cancelled: at once, and from a timer that fires before them.
+    // Cancelled: at once, and from a timer due long before them (the order of tasks due close together
+    // is the next test's).
+    const firedLate: string[] = [];
+    let cancelRanAt = 0;
+    const tc = performance.now();
     for (let i = 0; i < 500; i++) {
-      cancelled.push(c.schedule(20 + (i % 30), { onTimerTask: () => cancelledFired++ }));
+      cancelled.push(
+        c.schedule(100 + (i % 30), {
+          onTimerTask: () => {
+            cancelledFired++;
+            firedLate.push(`#${i} (${100 + (i % 30)} ms) at ${(performance.now() - tc).toFixed(0)} ms`);
+          },
+        }),
+      );
     }
     for (const task of cancelled.slice(0, 250)) task.cancel();
-    c.schedule(5, { onTimerTask: () => cancelled.slice(250).forEach((task) => task.cancel()) });
+    c.schedule(5, {
+      onTimerTask: () => {
+        cancelRanAt = performance.now() - tc;
+        for (const task of cancelled.slice(250)) task.cancel();
+      },
+    });
     await runAll(10_000, () => `${firedCount} of ${N} timers`, c);
     const ms = performance.now() - t0;
     t.diagnostic(`${N} timers in ${ms.toFixed(0)} ms`);
-    assert.equal(root.count('onTimerTask'), Math.ceil(N / 10), 'the tasks without a handler went to the container');
+    assert.equal(
+      root.count('onTimerTask'),
+      Math.ceil(N / 10),
+      'the tasks without a handler went to the container',
+    );
     assert.equal(firedCount + root.count('onTimerTask'), N);
     assert.equal(fired.filter((f) => f === 1).length, N, 'each fired once');
     assert.equal(early, 0, 'none fired before its delay');
-    assert.equal(cancelledFired, 0, 'no cancelled task fired');
+
+    assert.equal(
+      cancelledFired,
+      0,
+      `no cancelled task fired; the 5 ms task that cancels them ran at ${cancelRanAt.toFixed(0)} ms, after ${firedLate.slice(0, 5).join(', ')}`,
+    );
     assert.ok(cancelled.every((task) => task.cancelled));
-    assert.ok(tasks.every((task) => task.cancelled), 'a task that ran counts as done');
+    assert.ok(
+      tasks.every((task) => task.cancelled),
+      'a task that ran counts as done',
+    );
+  });
+
+  test('schedule: tasks run in the order of their deadlines, even after a busy handler', async (t) => {
+    // Proton's reactor keeps its tasks in a heap by deadline: whatever is due runs earliest deadline
+    // first, so a task cancelled by one due before it never runs. Here a handler keeps the loop busy:
+    // X (due at 20 ms) was scheduled first; the busy handler then schedules B (due about 50 ms) and A
+    // (due about 35 ms, cancels B), and stays busy until all three are due.
+    const scope = new Scope(t);
+    const order: string[] = [];
+    const c = scope.container(new Recorder());
+    const busy = (ms: number) => {
+      const end = performance.now() + ms;
+      while (performance.now() < end) {
+        // The handler is busy.
+      }
+    };
+    c.schedule(20, { onTimerTask: () => order.push('X') });
+    c.schedule(0, {
+      onTimerTask: () => {
+        busy(30);
+        const b = c.schedule(20, { onTimerTask: () => order.push('B') });
+        c.schedule(5, {
+          onTimerTask: () => {
+            order.push('A');
+            b.cancel();
+          },
+        });
+        busy(100);
+      },
+    });
+    await runAll(5000, 'the tasks', c);
+    t.diagnostic(`order: ${order.join(', ')}`);
+    // Proton takes its loop's time for `now`: A is due at 5 ms, before X; with the time of the
+    // schedule call it is due at 35 ms, after X. Either way A is due before B, and B never runs.
+    assert.deepEqual(
+      order.filter((o) => o !== 'X'),
+      ['A'],
+      `A, due before B, runs first and cancels it (${order})`,
+    );
+    assert.ok(order.includes('X'));
   });
 
   describe('a handler exception makes run() reject with it', () => {
@@ -903,7 +989,10 @@ describe('Container over loopback sockets', { timeout: 60_000 }, () => {
       ['onConnectionOpened', 'onSessionOpened', 'onConnectionClosed'],
     );
     const connLinks = connHandler.events.filter((e) => e.type.startsWith('link_')).map((e) => e.link);
-    assert.ok(connLinks.length > 0 && connLinks.every((l) => l === other), 'the connection handler: the other link only');
+    assert.ok(
+      connLinks.length > 0 && connLinks.every((l) => l === other),
+      'the connection handler: the other link only',
+    );
     assert.deepEqual(
       linkHandler.callbacks.filter((c) => c !== 'onSendable'),
       ['onLinkOpened', 'onAccepted', 'onSettled'],

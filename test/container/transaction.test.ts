@@ -621,9 +621,7 @@ describe('Transaction against a coordinator', () => {
     assert.ok(remote.outcome instanceof Accepted);
   });
 
-  it('reports the outcome of a transactional disposition of a sent message (onAccepted)', {
-    todo: 'needs OutgoingMessageHandler to look inside a TransactionalState',
-  }, async () => {
+  it('reports the outcome of a transactional disposition of a sent message (onAccepted)', async () => {
     const outcomes: string[] = [];
     await session(
       (url) =>
