@@ -3,12 +3,16 @@
  * on demand; competing consumers, round robin, credit respected), topics (every subscriber a copy: an
  * address with the topic prefix, or a terminus with the `topic` capability), dynamic nodes (temporary
  * reply queues), ANONYMOUS-RELAY (routing by the message's `to`), selectors, browsing, and redelivery
- * of what consumers release, fail or leave unsettled.
+ * of what consumers release, fail or leave unsettled, and local transactions (a coordinator accepting
+ * `amqp:local-transactions`: transactional sends held until the commit, transactional accepts undone by
+ * the abort; see transactions.ts).
  */
 import { randomUUID } from 'node:crypto';
 import {
+  Accepted,
   AmqpSymbol,
   Condition,
+  type Container,
   type Delivery,
   Described,
   type Event,
@@ -21,10 +25,15 @@ import {
   Rejected,
   Released,
   Sender,
+  TransactionalState,
   ULong,
 } from '../index.js';
 import { type Entry, Node } from './queue.js';
 import { parseSelector, SELECTOR_FILTER, SELECTOR_FILTER_CODE } from './selector.js';
+import { parseControl, rejected, TransactionManager, UNKNOWN_ID } from './transactions.js';
+
+/** The capability of a coordinator for local transactions. */
+const LOCAL_TRANSACTIONS = 'amqp:local-transactions';
 
 /** Options of the broker. */
 export interface BrokerOptions {
@@ -38,6 +47,8 @@ export interface BrokerOptions {
   window?: number;
   /** Where diagnostics go. @default none */
   logger?: Logger;
+  /** Abort a transaction not discharged within this many ms. @default none (no timeout) */
+  transactionTimeout?: number;
 }
 
 export class Broker extends MessagingHandler {
@@ -46,12 +57,28 @@ export class Broker extends MessagingHandler {
   private readonly topicPrefix: string;
   private readonly dlq: string | undefined;
   private readonly limit: number;
+  /** The coordinator links (receivers of declares and discharges). */
+  private readonly coordinators = new WeakSet<Link>();
+  /** The container serving the broker, known from its events (for the transaction timeouts). */
+  private container: Container | undefined;
+  /** The local transactions. */
+  readonly transactions: TransactionManager;
 
   constructor(options: BrokerOptions = {}) {
     super({ prefetch: options.window ?? 100, autoAccept: false, autoSettle: true, logger: options.logger });
     this.topicPrefix = options.topicPrefix ?? 'topic://';
     this.dlq = options.deadLetterQueue;
     this.limit = options.redeliveryLimit ?? 5;
+    this.transactions = new TransactionManager(
+      options.transactionTimeout,
+      (ms, f) => {
+        const task = this.container?.schedule(ms, { onTimerTask: f });
+        return () => task?.cancel();
+      },
+      (nodes) => {
+        for (const n of nodes) n.dispatch();
+      },
+    );
   }
 
   /** The node of an address, made on demand. */
@@ -115,7 +142,13 @@ export class Broker extends MessagingHandler {
     const remote = link.remoteTarget;
     if (remote !== undefined) link.target.copy(remote);
     if (remote?.type === 'coordinator') {
-      return this.refuse(link, 'amqp:not-implemented', 'transactions are not supported yet');
+      const asked = remote.capabilities;
+      if (asked !== undefined && asked.length > 0 && !asked.includes(LOCAL_TRANSACTIONS)) {
+        return this.refuse(link, 'amqp:not-implemented', 'only local transactions are supported');
+      }
+      link.target.capabilities = [LOCAL_TRANSACTIONS];
+      this.coordinators.add(link);
+      return;
     }
     const address = remote?.address;
     if (address !== undefined)
@@ -134,6 +167,8 @@ export class Broker extends MessagingHandler {
   override onMessage(event: Event): void {
     const delivery = event.delivery!;
     const message = event.message!;
+    this.container = event.container;
+    if (this.coordinators.has(event.link!)) return this.control(delivery, message);
     const target = this.nodeOf.get(event.link!);
     const address = target?.address ?? message.address;
     if (address === undefined) {
@@ -144,13 +179,45 @@ export class Broker extends MessagingHandler {
       return;
     }
     const node = target ?? this.node(address);
+    const state = delivery.remote;
+    if (state instanceof TransactionalState) {
+      if (!this.transactions.holdSend(state.txnId, node, message)) {
+        delivery.update(rejected(UNKNOWN_ID, 'no such transaction'));
+      } else {
+        delivery.update(
+          Object.assign(new TransactionalState(), { txnId: state.txnId, outcome: new Accepted() }),
+        );
+      }
+      delivery.settle();
+      return;
+    }
     node.put(message);
     this.accept(delivery);
     node.dispatch();
   }
 
+  /** A declare or a discharge on a coordinator link: answered with its outcome, settled. */
+  private control(delivery: Delivery, message: Message): void {
+    const c = parseControl(message.body);
+    if (c.kind === 'declare') delivery.update(this.transactions.declare(delivery.link));
+    else if (c.kind === 'discharge') delivery.update(this.transactions.discharge(c.txnId, c.fail));
+    else delivery.update(rejected('amqp:not-implemented', 'not a declare or a discharge'));
+    delivery.settle();
+  }
+
   override onAccepted(event: Event): void {
-    this.outcome(event.delivery!, 'drop');
+    const d = event.delivery!;
+    const state = d.remote;
+    if (state instanceof TransactionalState) {
+      // Taken until the discharge: consumed by the commit, back in the node on abort.
+      const node = this.nodeOf.get(d.link);
+      const entry = node?.outstanding.get(d);
+      if (node === undefined || entry === undefined) return;
+      if (this.transactions.holdAccept(state.txnId, d, node, entry)) node.outstanding.delete(d);
+      else this.outcome(d, 'redeliver');
+      return;
+    }
+    this.outcome(d, 'drop');
   }
 
   override onRejected(event: Event): void {
@@ -160,7 +227,7 @@ export class Broker extends MessagingHandler {
 
   override onReleased(event: Event): void {
     const d = event.delivery!;
-    const r = d.remote;
+    const r = d.remote instanceof TransactionalState ? d.remote.outcome : d.remote;
     if (r instanceof Modified) {
       this.outcome(d, r.undeliverableHere ? 'redeliver-elsewhere' : 'redeliver');
     } else if (r instanceof Released) {
@@ -185,6 +252,10 @@ export class Broker extends MessagingHandler {
 
   /** A consumer went away: its unsettled messages go to the others; a dynamic node goes with it. */
   private gone(link: Link): void {
+    if (this.coordinators.has(link)) {
+      this.coordinators.delete(link);
+      this.transactions.abortOwnedBy(link);
+    }
     const node = this.nodeOf.get(link);
     if (node === undefined) return;
     this.nodeOf.delete(link);

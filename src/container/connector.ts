@@ -106,7 +106,7 @@ export class Connector {
     t.bind(c);
     const driver = new SocketDriver(t, {
       schedule: () => this.container.requestTurn(),
-      closed: (d, e) => this.lost(d, e),
+      closed: (d) => this.lost(d),
     });
     this.driver = driver;
     this.open(driver, url, secure).catch((e: unknown) => {
@@ -198,10 +198,9 @@ export class Connector {
   }
 
   /** The socket is gone: reconnect, unless the connection is finished with. */
-  private lost(driver: SocketDriver, error: Error | undefined): void {
+  private lost(driver: SocketDriver): void {
     if (driver !== this.driver) return;
     const t = driver.transport;
-    void error;
     this.driver = undefined;
     const c = this.connection;
     const authFailed = t.condition?.name === ErrorCondition.unauthorizedAccess;

@@ -344,8 +344,7 @@ export class Transport {
    * buffer of exactly that size: never a buffer a view handed out may still point into.
    */
   private keepTail(part: Buffer, need: number): void {
-    const size = need > 8 || this.layer.endsWith('header') ? need : need;
-    this.tail = Buffer.allocUnsafe(Math.max(size, part.length));
+    this.tail = Buffer.allocUnsafe(Math.max(need, part.length));
     part.copy(this.tail, 0);
     this.tailFill = part.length;
   }
