@@ -5,6 +5,7 @@
  * element constructor in arrays), for byte-identical output where that matters.
  */
 import { EncodeError } from '../errors.js';
+import { elementCode, writeElement } from './array-elements.js';
 import { ByteWriter } from './byte-writer.js';
 import { Code } from './format-codes.js';
 import {
@@ -31,6 +32,15 @@ import {
   UShort,
   Uuid,
 } from './types.js';
+import {
+  checkRange,
+  describe,
+  isPlainObject,
+  numeric,
+  symbolLength,
+  UINT_MAX,
+  wide,
+} from './value-checks.js';
 
 /** How the encoder chooses between the encodings of a value. */
 export interface EncodeOptions {
@@ -54,41 +64,6 @@ let compositeWriter: ((e: Encoder, v: object) => boolean) | undefined;
 export function setCompositeWriter(w: (e: Encoder, v: object) => boolean): void {
   compositeWriter = w;
 }
-const UINT_MAX = 0xffffffff;
-
-/** A plain object, as opposed to a class instance: encoded as a map with string keys. */
-function isPlainObject(v: object): boolean {
-  const proto = Object.getPrototypeOf(v);
-  return proto === Object.prototype || proto === null;
-}
-
-/** The number inside a wrapper of a numeric type, or the number itself. */
-function numeric(v: unknown, type: string): number {
-  if (typeof v === 'number') return v;
-  if (typeof v === 'object' && v !== null && 'value' in v && typeof v.value === 'number') return v.value;
-  throw new EncodeError(`an array of ${type} cannot hold ${describe(v)}`);
-}
-
-function wide(v: unknown, type: string): number | bigint {
-  if (typeof v === 'number' || typeof v === 'bigint') return v;
-  if (v instanceof ULong || v instanceof Timestamp) return v.value;
-  if (v instanceof Date) return v.getTime();
-  if (typeof v === 'object' && v !== null && 'value' in v && typeof v.value === 'number') return v.value;
-  throw new EncodeError(`an array of ${type} cannot hold ${describe(v)}`);
-}
-
-function describe(v: unknown): string {
-  if (v === null) return 'null';
-  if (typeof v === 'object') return `a ${v.constructor?.name ?? 'object'}`;
-  return `${typeof v} ${String(v)}`;
-}
-
-function checkRange(type: string, v: number | bigint, min: number | bigint, max: number | bigint): void {
-  if (typeof v === 'number' && !Number.isInteger(v))
-    throw new EncodeError(`${type} must be an integer, not ${v}`);
-  if (v < min || v > max) throw new EncodeError(`${type} must be from ${min} to ${max}, not ${v}`);
-}
-
 /** Writes AMQP values into a {@link ByteWriter}. */
 export class Encoder {
   /** True for Proton 0.37's widths. */
@@ -485,228 +460,12 @@ export class Encoder {
       this.w.u8(Code.described);
       this.value(a.descriptor);
     }
-    const code = this.elementCode(a.elementType, a.elements);
+    const code = elementCode(this, a.elementType, a.elements);
     this.w.u8(code);
-    for (let i = 0; i < a.elements.length; i++) this.element(code, a.elementType, a.elements[i] as Encodable);
+    for (let i = 0; i < a.elements.length; i++)
+      writeElement(this, code, a.elementType, a.elements[i] as Encodable);
     this.endCompound(start, a.elements.length, Code.array32);
   }
-
-  /** The one constructor that fits every element of an array of `type`. */
-  private elementCode(type: AmqpTypeName, elements: readonly unknown[]): number {
-    const compact = !this.proton037;
-    switch (type) {
-      case 'null':
-        return Code.null;
-      case 'boolean':
-        return Code.boolean;
-      case 'ubyte':
-      case 'ushort':
-      case 'byte':
-      case 'short':
-      case 'float':
-      case 'double':
-      case 'char':
-      case 'timestamp':
-      case 'uuid':
-      case 'decimal32':
-      case 'decimal64':
-      case 'decimal128':
-        return Code[type];
-      case 'uint':
-        return compact && elements.every((e) => numeric(e, type) <= 0xff) ? Code.smalluint : Code.uint;
-      case 'ulong':
-        return compact && elements.every((e) => wide(e, type) <= 0xff) ? Code.smallulong : Code.ulong;
-      case 'int':
-        return compact && elements.every((e) => fitsSmallLong(numeric(e, type))) ? Code.smallint : Code.int;
-      case 'long':
-        return compact && elements.every((e) => fitsSmallLong(wide(e, type))) ? Code.smalllong : Code.long;
-      case 'binary':
-        return compact && elements.every((e) => e instanceof Uint8Array && e.length <= 0xff)
-          ? Code.vbin8
-          : Code.vbin32;
-      case 'string':
-        return compact && elements.every((e) => Buffer.byteLength(String(e)) <= 0xff)
-          ? Code.str8
-          : Code.str32;
-      case 'symbol':
-        return compact && elements.every((e) => symbolLength(String(e)) <= 0xff) ? Code.sym8 : Code.sym32;
-      // Compound elements always take the 32-bit constructor: one too narrow would mean encoding twice.
-      case 'list':
-        return Code.list32;
-      case 'map':
-        return Code.map32;
-      case 'array':
-        return Code.array32;
-      default:
-        throw new EncodeError(`unknown array element type '${String(type)}'`);
-    }
-  }
-
-  /** Writes one array element's bytes after the shared constructor `code`. */
-  private element(code: number, type: AmqpTypeName, e: Encodable): void {
-    const w = this.w;
-    switch (code) {
-      case Code.null:
-        if (e !== null && e !== undefined)
-          throw new EncodeError(`an array of null cannot hold ${describe(e)}`);
-        return;
-      case Code.boolean:
-        if (typeof e !== 'boolean') throw new EncodeError(`an array of boolean cannot hold ${describe(e)}`);
-        return w.u8(e ? 1 : 0);
-      case Code.ubyte:
-      case Code.smalluint:
-      case Code.smallulong: {
-        const v = type === 'ulong' ? Number(wide(e, type)) : numeric(e, type);
-        checkRange(type, v, 0, 0xff);
-        return w.u8(v);
-      }
-      case Code.byte:
-      case Code.smallint:
-      case Code.smalllong: {
-        const v = type === 'long' ? Number(wide(e, type)) : numeric(e, type);
-        checkRange(type, v, -128, 127);
-        return w.u8(v & 0xff);
-      }
-      case Code.ushort: {
-        const v = numeric(e, type);
-        checkRange(type, v, 0, 0xffff);
-        return w.u16(v);
-      }
-      case Code.short: {
-        const v = numeric(e, type);
-        checkRange(type, v, -0x8000, 0x7fff);
-        return w.u16(v & 0xffff);
-      }
-      case Code.uint: {
-        const v = numeric(e, type);
-        checkRange(type, v, 0, UINT_MAX);
-        return w.u32(v);
-      }
-      case Code.int: {
-        const v = numeric(e, type);
-        checkRange(type, v, -0x80000000, 0x7fffffff);
-        return w.u32(v >>> 0);
-      }
-      case Code.ulong: {
-        const v = wide(e, type);
-        checkRange(type, v, 0, 0xffffffffffffffffn);
-        return w.u64(v);
-      }
-      case Code.long:
-      case Code.timestamp: {
-        const v = wide(e, type);
-        checkRange(type, v, LONG_MIN, LONG_MAX);
-        return w.u64(v);
-      }
-      case Code.float:
-        return w.f32(numeric(e, type));
-      case Code.double:
-        return w.f64(numeric(e, type));
-      case Code.char:
-        return w.u32(e instanceof Char ? e.codePoint : new Char(e as string).codePoint);
-      case Code.uuid:
-        return w.bytes(e instanceof Uuid ? e.bytes : new Uuid(e as Uint8Array).bytes);
-      case Code.decimal32:
-      case Code.decimal64:
-      case Code.decimal128: {
-        const b = e instanceof Uint8Array ? e : (e as Decimal32).bytes;
-        const width = code === Code.decimal32 ? 4 : code === Code.decimal64 ? 8 : 16;
-        if (!(b instanceof Uint8Array) || b.length !== width)
-          throw new EncodeError(`a ${type} must be ${width} bytes`);
-        return w.bytes(b);
-      }
-      case Code.vbin8:
-      case Code.vbin32: {
-        if (!(e instanceof Uint8Array))
-          throw new EncodeError(`an array of binary cannot hold ${describe(e)}`);
-        if (code === Code.vbin8) w.u8(e.length);
-        else w.u32(e.length);
-        return w.bytes(e);
-      }
-      case Code.str8:
-      case Code.str32: {
-        if (typeof e !== 'string') throw new EncodeError(`an array of string cannot hold ${describe(e)}`);
-        const n = Buffer.byteLength(e);
-        if (code === Code.str8) w.u8(n);
-        else w.u32(n);
-        w.utf8(e, n);
-        return;
-      }
-      case Code.sym8:
-      case Code.sym32: {
-        if (typeof e !== 'string' && !(e instanceof AmqpSymbol)) {
-          throw new EncodeError(`an array of symbol cannot hold ${describe(e)}`);
-        }
-        const s = typeof e === 'string' ? e : e.value;
-        const n = symbolLength(s);
-        if (code === Code.sym8) w.u8(n);
-        else w.u32(n);
-        if (n === s.length) return w.ascii(s);
-        w.utf8(s, n);
-        return;
-      }
-      case Code.list32: {
-        if (!Array.isArray(e)) throw new EncodeError(`an array of list cannot hold ${describe(e)}`);
-        const at = this.reserve32();
-        for (const item of e) this.value(item);
-        return this.fill32(at, e.length);
-      }
-      case Code.map32: {
-        const at = this.reserve32();
-        let count: number;
-        if (e instanceof Map) {
-          for (const [k, v] of e) {
-            this.value(k);
-            this.value(v);
-          }
-          count = e.size * 2;
-        } else if (typeof e === 'object' && e !== null && isPlainObject(e)) {
-          const keys = Object.keys(e);
-          for (const k of keys) {
-            this.string(k);
-            this.value((e as Record<string, Encodable>)[k]);
-          }
-          count = keys.length * 2;
-        } else throw new EncodeError(`an array of map cannot hold ${describe(e)}`);
-        return this.fill32(at, count);
-      }
-      case Code.array32: {
-        if (!(e instanceof AmqpArray)) throw new EncodeError(`an array of array cannot hold ${describe(e)}`);
-        const at = this.reserve32();
-        if (e.descriptor !== undefined) {
-          w.u8(Code.described);
-          this.value(e.descriptor);
-        }
-        const inner = this.elementCode(e.elementType, e.elements);
-        w.u8(inner);
-        for (const item of e.elements) this.element(inner, e.elementType, item as Encodable);
-        return this.fill32(at, e.elements.length);
-      }
-    }
-  }
-
-  private reserve32(): number {
-    this.w.ensure(8);
-    this.w.pos += 8;
-    return this.w.pos;
-  }
-
-  private fill32(start: number, count: number): void {
-    this.w.setU32(start - 8, this.w.pos - start + 4);
-    this.w.setU32(start - 4, count);
-  }
-}
-
-/** The byte length of a symbol's text: its length when ASCII, as it nearly always is. */
-function symbolLength(s: string): number {
-  for (let i = 0; i < s.length; i++) {
-    if (s.charCodeAt(i) > 0x7f) return Buffer.byteLength(s, 'utf8');
-  }
-  return s.length;
-}
-
-function fitsSmallLong(v: number | bigint): boolean {
-  return v >= -128 && v <= 127;
 }
 
 const shared = {
