@@ -109,7 +109,8 @@ export class Node {
     const m = e.message;
     // The header says how often it was tried before; send() encodes at once, so sharing is safe.
     m.deliveryCount = e.deliveryCount;
-    m.firstAcquirer = e.deliveryCount === 0;
+    // A browsed copy is not acquired; a message taken for the first time is.
+    m.firstAcquirer = !copy && e.deliveryCount === 0;
     const d = c.link.send(m);
     if (!copy) this.outstanding.set(d, e);
     else d.settle();
@@ -140,7 +141,8 @@ export class Node {
     const i = this.consumers.findIndex((c) => c.link === link);
     if (i >= 0) this.consumers.splice(i, 1);
     const dead: Entry[] = [];
-    for (const d of [...this.outstanding.keys()]) {
+    // Newest first: each goes back to the front, so the oldest ends up first again, in order.
+    for (const d of [...this.outstanding.keys()].reverse()) {
       if (d.link !== link) continue;
       const out = this.settled(d, 'redeliver', limit);
       if (out !== undefined) dead.push(out);
