@@ -205,34 +205,53 @@ export class Broker extends MessagingHandler {
     delivery.settle();
   }
 
+  /**
+   * An outcome under a transaction: the message stays taken until the discharge; the commit applies
+   * the outcome (`what`), the abort puts the message back. Under an unknown id it is put back at once.
+   * Returns false when the outcome is not transactional.
+   */
+  private transactional(d: Delivery, what: 'drop' | 'redeliver' | 'redeliver-elsewhere'): boolean {
+    const state = d.remote;
+    if (!(state instanceof TransactionalState)) return false;
+    const node = this.nodeOf.get(d.link);
+    const entry = node?.outstanding.get(d);
+    if (node === undefined || entry === undefined) return true;
+    const rejectedOutcome = state.outcome instanceof Rejected;
+    const onCommit =
+      what === 'drop' && !rejectedOutcome
+        ? undefined
+        : () => {
+            // Outstanding again for a moment, so the commit settles it as a plain outcome would (the
+            // consumer may be gone by now: its node was kept).
+            node.outstanding.set(d, entry);
+            const e = node.settled(d, what, this.limit);
+            if (e !== undefined) this.deadLetter(e);
+          };
+    if (this.transactions.holdAccept(state.txnId, d, node, entry, onCommit, what !== 'drop')) {
+      node.outstanding.delete(d);
+    } else this.outcome(d, 'redeliver');
+    return true;
+  }
+
   override onAccepted(event: Event): void {
     const d = event.delivery!;
-    const state = d.remote;
-    if (state instanceof TransactionalState) {
-      // Taken until the discharge: consumed by the commit, back in the node on abort.
-      const node = this.nodeOf.get(d.link);
-      const entry = node?.outstanding.get(d);
-      if (node === undefined || entry === undefined) return;
-      if (this.transactions.holdAccept(state.txnId, d, node, entry)) node.outstanding.delete(d);
-      else this.outcome(d, 'redeliver');
-      return;
-    }
-    this.outcome(d, 'drop');
+    if (!this.transactional(d, 'drop')) this.outcome(d, 'drop');
   }
 
   override onRejected(event: Event): void {
-    const e = this.outcome(event.delivery!, 'drop');
+    const d = event.delivery!;
+    if (this.transactional(d, 'drop')) return;
+    const e = this.outcome(d, 'drop');
     if (e !== undefined) this.deadLetter(e);
   }
 
   override onReleased(event: Event): void {
     const d = event.delivery!;
     const r = d.remote instanceof TransactionalState ? d.remote.outcome : d.remote;
-    if (r instanceof Modified) {
-      this.outcome(d, r.undeliverableHere ? 'redeliver-elsewhere' : 'redeliver');
-    } else if (r instanceof Released) {
-      this.outcome(d, 'redeliver');
-    }
+    let what: 'redeliver' | 'redeliver-elsewhere' | undefined;
+    if (r instanceof Modified) what = r.undeliverableHere ? 'redeliver-elsewhere' : 'redeliver';
+    else if (r instanceof Released) what = 'redeliver';
+    if (what !== undefined && !this.transactional(d, what)) this.outcome(d, what);
   }
 
   private outcome(d: Delivery, what: 'drop' | 'redeliver' | 'redeliver-elsewhere'): Entry | undefined {

@@ -25,10 +25,16 @@ export const UNKNOWN_ID = 'amqp:transaction:unknown-id';
 /** The condition of a discharge of a transaction already rolled back because its timeout passed. */
 export const TIMEOUT = 'amqp:transaction:timeout';
 
-/** A message accepted under a transaction: its node, and its entry there. */
+/**
+ * A message a consumer settled under a transaction (accepted, or rejected, released, modified): its node,
+ * its entry there, and what the commit does beyond consuming it (a rejected or released outcome).
+ */
 export interface HeldAccept {
   node: Node;
   entry: Entry;
+  onCommit?: () => void;
+  /** Whether `onCommit` puts the message back at the head of its node (released, modified). */
+  requeues?: boolean;
 }
 
 /** A transaction's work, held until it is discharged. */
@@ -38,7 +44,7 @@ export interface TxnWork {
   readonly owner: object | undefined;
   /** Messages sent under it, with the nodes they go to: put there on commit. */
   readonly sends: { node: Node; message: Message }[];
-  /** Messages accepted under it, by the delivery that carried them: consumed on commit. */
+  /** Messages accepted (or given another outcome) under it, by delivery: the outcome applied on commit. */
   readonly accepts: Map<object, HeldAccept>;
   /** Cancels the timeout, when there is one. */
   cancelTimer?: () => void;
@@ -147,11 +153,21 @@ export class TransactionManager {
     return true;
   }
 
-  /** Holds a message accepted under the transaction (out of its node's outstanding ones). */
-  holdAccept(id: unknown, delivery: object, node: Node, entry: Entry): boolean {
+  /**
+   * Holds a message accepted under the transaction (out of its node's outstanding ones): consumed by the
+   * commit (which calls `onCommit` too, for another outcome), back in its node after the abort.
+   */
+  holdAccept(
+    id: unknown,
+    delivery: object,
+    node: Node,
+    entry: Entry,
+    onCommit?: () => void,
+    requeues = false,
+  ): boolean {
     const work = this.get(id);
     if (work === undefined) return false;
-    work.accepts.set(delivery, { node, entry });
+    work.accepts.set(delivery, { node, entry, onCommit, requeues });
     return true;
   }
 
@@ -177,6 +193,14 @@ export class TransactionManager {
         touched.add(a.node);
       }
     } else {
+      // Rejected ones (dead-lettered) in order; released ones go back to the head of their nodes:
+      // the last first, to keep their order.
+      const held = [...work.accepts.values()];
+      for (const a of [...held.filter((h) => !h.requeues), ...held.filter((h) => h.requeues).reverse()]) {
+        if (a.onCommit === undefined) continue;
+        a.onCommit();
+        touched.add(a.node);
+      }
       for (const s of work.sends) {
         s.node.put(s.message);
         touched.add(s.node);
