@@ -162,6 +162,10 @@ export class Broker extends MessagingHandler {
 
   override onSendable(event: Event): void {
     this.nodeOf.get(event.link!)?.dispatch();
+    // A consumer asked to drain: what could go has gone, the rest of its credit is given back, so its
+    // drain completes even when the queue is empty.
+    const sender = event.sender;
+    if (sender?.drain) sender.drained();
   }
 
   override onMessage(event: Event): void {

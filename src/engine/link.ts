@@ -123,6 +123,9 @@ export abstract class Link extends Endpoint {
   open(): void {
     if (this.localState !== State.LOCAL_UNINIT) return;
     this.localState = State.LOCAL_ACTIVE;
+    // The attach says where the sender's count starts: fixed now, whatever moves it before the attach
+    // is written (a drain answered in the same turn).
+    if (this instanceof Sender) this.initialDeliveryCount = this.deliveryCount;
     this.attachPending = true;
     this.connection.emit(EventType.linkLocalOpen, this);
     this.connection.work(this);

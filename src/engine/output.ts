@@ -148,7 +148,10 @@ function writeLinkWork(t: Transport, l: Link): void {
     l.flowPending = false;
     const f = sessionFlow(s);
     f.handle = l.handle;
-    f.deliveryCount = l.deliveryCount;
+    // A receiver that has not seen the sender's attach does not know the count yet: it leaves it unset
+    // and the sender counts from its initial delivery-count (spec 2.7.4).
+    f.deliveryCount =
+      l instanceof Receiver && l.remoteState === State.REMOTE_UNINIT ? undefined : l.deliveryCount;
     f.linkCredit = l.linkCredit;
     f.available = l instanceof Sender ? l.available : undefined;
     f.drain = l.drain;
@@ -181,10 +184,7 @@ function writeAttach(t: Transport, s: Session, l: Link): void {
   a.source = l.source.toWire() as Attach['source'];
   a.target = l.target.toWire() as Attach['target'];
   a.unsettled = l.unsettled;
-  if (l instanceof Sender) {
-    l.initialDeliveryCount = l.deliveryCount;
-    a.initialDeliveryCount = l.deliveryCount;
-  }
+  if (l instanceof Sender) a.initialDeliveryCount = l.initialDeliveryCount;
   a.maxMessageSize = l.maxMessageSize === 0 ? undefined : l.maxMessageSize;
   a.offeredCapabilities = l.offeredCapabilities;
   a.desiredCapabilities = l.desiredCapabilities;

@@ -51,6 +51,7 @@ export function resetForNewTransport(c: Connection): void {
       l.linkCredit = 0;
       l.drain = false;
       if (l instanceof Sender) {
+        l.initialDeliveryCount = l.deliveryCount;
         for (const d of l.deliveries) {
           if (!d.started) continue;
           // Sent but not settled by the peer: its fate is unknown. Set it aside for the application.

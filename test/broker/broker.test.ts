@@ -211,6 +211,29 @@ describe('broker', () => {
     assert.equal(b.broker.nodes.has(address!), false);
   });
 
+  it('a drain completes, even on an empty queue', async () => {
+    const b = await startBroker();
+    let drained = false;
+    const r = new (class extends MessagingHandler {
+      constructor() {
+        super({ prefetch: 0 });
+      }
+      override onStart(e: Event): void {
+        const rcv = e.container.createReceiver(e.container.connect(b.url, { reconnect: false }), 'q-empty');
+        rcv.drainCredit(5);
+      }
+      onLinkFlow(e: Event): void {
+        const rcv = e.receiver;
+        if (rcv !== undefined && !rcv.draining() && rcv.credit === 0) {
+          drained = true;
+          e.connection!.close();
+        }
+      }
+    })();
+    await client(r);
+    assert.equal(drained, true, 'the receiver saw its drain complete');
+  });
+
   it('anonymous relay: a sender with no target routes by the message address', async () => {
     const b = await startBroker();
     const relay = new (class extends Send {
