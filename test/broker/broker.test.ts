@@ -14,6 +14,7 @@ import {
   Release,
   Selector,
 } from '../../src/index.js';
+import { Send } from '../support/broker-send.js';
 
 interface Running {
   url: string;
@@ -55,28 +56,6 @@ async function client(handler: MessagingHandler, ms = 5000): Promise<void> {
     await c.run();
   } finally {
     clearTimeout(timer);
-  }
-}
-
-class Send extends MessagingHandler {
-  confirmed = 0;
-  private sent = 0;
-  constructor(
-    private readonly url: string,
-    private readonly address: string,
-    private readonly messages: Message[],
-  ) {
-    super();
-  }
-  override onStart(e: Event): void {
-    e.container.createSender(e.container.connect(this.url, { reconnect: false }), this.address);
-  }
-  override onSendable(e: Event): void {
-    while (e.sender!.credit > 0 && this.sent < this.messages.length)
-      e.sender!.send(this.messages[this.sent++]!);
-  }
-  override onAccepted(e: Event): void {
-    if (++this.confirmed === this.messages.length) e.connection!.close();
   }
 }
 

@@ -20,6 +20,7 @@ import {
   type Sender,
   type Transaction,
 } from '../../src/index.js';
+import { Send } from '../support/broker-send.js';
 import { PYTHON, requireProton } from '../support/proton-python.js';
 
 interface Running {
@@ -185,29 +186,6 @@ class TxRecv extends MessagingHandler {
   onTransactionAborted(e: Event): void {
     this.result = 'aborted';
     e.connection!.close();
-  }
-}
-
-/** Sends plainly. */
-class Send extends MessagingHandler {
-  private sent = 0;
-  private confirmed = 0;
-  constructor(
-    private readonly url: string,
-    private readonly address: string,
-    private readonly messages: Message[],
-  ) {
-    super();
-  }
-  override onStart(e: Event): void {
-    e.container.createSender(e.container.connect(this.url, { reconnect: false }), this.address);
-  }
-  override onSendable(e: Event): void {
-    while (e.sender!.credit > 0 && this.sent < this.messages.length)
-      e.sender!.send(this.messages[this.sent++]!);
-  }
-  override onAccepted(e: Event): void {
-    if (++this.confirmed === this.messages.length) e.connection!.close();
   }
 }
 
