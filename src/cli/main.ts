@@ -4,18 +4,20 @@
  * `demo` (what `npm start` runs) shows the broker and a sender and receiver at work in one process.
  * Built on the public API only.
  */
-import { realpathSync } from 'node:fs';
+import { readFileSync, realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { Broker } from '../broker/index.js';
 import {
+  AtMostOnce,
   Container,
-  type Encodable,
+  Copy,
   type Event,
   InvalidOptionError,
   Message,
   MessagingHandler,
   pythonRepr,
+  Selector,
   Url,
 } from '../index.js';
 
@@ -23,8 +25,10 @@ const USAGE = `usage: proton-ts <command> [options]
 
 commands:
   broker  [--host H] [--port P]                 run the embedded broker
-  send    URL [--count N] [--body TEXT]         send messages to URL (host:port/address)
-  receive URL [--count N] [--timeout S]         receive messages from URL and print them
+  send    URL [--count N] [--body TEXT | --file F] [--property k=v ...] [--durable] [--presettled]
+                                                send messages to URL (host:port/address)
+  receive URL [--count N] [--timeout S] [--selector S] [--browse] [--json]
+                                                receive messages from URL and print them
   demo                                          the broker, a sender and a receiver in one process
 `;
 
@@ -44,18 +48,27 @@ class Send extends MessagingHandler {
   constructor(
     private readonly url: string,
     private readonly total: number,
-    private readonly body: (i: number) => Encodable,
+    private readonly make: (i: number) => Message,
     private readonly out: (line: string) => void,
+    private readonly presettled = false,
   ) {
     super();
   }
   override onStart(e: Event): void {
-    e.container.createSender(e.container.connect(this.url, { reconnect: false }), new Url(this.url).path);
+    const conn = e.container.connect(this.url, { reconnect: false });
+    e.container.createSender(conn, new Url(this.url).path, {
+      options: this.presettled ? [new AtMostOnce()] : [],
+    });
   }
   override onSendable(e: Event): void {
     while (e.sender!.credit > 0 && this.sent < this.total) {
       this.sent++;
-      e.sender!.send(new Message({ id: this.sent, body: this.body(this.sent) }));
+      e.sender!.send(this.make(this.sent));
+    }
+    // At most once: nothing comes back to wait for.
+    if (this.presettled && this.sent === this.total) {
+      this.out(`${this.total} messages sent (presettled)`);
+      e.connection!.close();
     }
   }
   override onAccepted(e: Event): void {
@@ -75,16 +88,40 @@ class Receive extends MessagingHandler {
     private readonly url: string,
     private readonly total: number,
     private readonly out: (line: string) => void,
+    private readonly options: { selector?: string; browse?: boolean; json?: boolean } = {},
   ) {
     super();
   }
   override onStart(e: Event): void {
-    e.container.createReceiver(e.container.connect(this.url, { reconnect: false }), new Url(this.url).path);
+    const o = this.options;
+    const linkOptions = [
+      ...(o.selector !== undefined ? [new Selector(o.selector)] : []),
+      ...(o.browse ? [new Copy()] : []),
+    ];
+    const conn = e.container.connect(this.url, { reconnect: false });
+    e.container.createReceiver(conn, new Url(this.url).path, { options: linkOptions });
   }
   override onMessage(e: Event): void {
-    this.out(pythonRepr(e.message!.body));
+    const m = e.message!;
+    this.out(this.options.json ? JSON.stringify(asJson(m)) : pythonRepr(m.body));
     if (++this.received === this.total) e.connection!.close();
   }
+}
+
+/** A message as JSON: the fields that are set, with AMQP values in their JSON form. */
+function asJson(m: Message): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  const put = (k: string, v: unknown) => {
+    if (v !== undefined && v !== null) out[k] = v;
+  };
+  put('id', typeof m.id === 'bigint' ? m.id.toString() : m.id);
+  put('address', m.address);
+  put('subject', m.subject);
+  put('correlationId', typeof m.correlationId === 'bigint' ? m.correlationId.toString() : m.correlationId);
+  put('properties', m.properties);
+  const body = m.body instanceof Uint8Array ? Buffer.from(m.body).toString('utf8') : m.body;
+  put('body', body instanceof Map ? Object.fromEntries([...body].map(([k, v]) => [String(k), v])) : body);
+  return JSON.parse(JSON.stringify(out, (_k, v) => (typeof v === 'bigint' ? v.toString() : v)));
 }
 
 async function broker(args: string[]): Promise<void> {
@@ -101,24 +138,62 @@ async function send(args: string[]): Promise<void> {
   const { values, positionals } = parseArgs({
     args,
     allowPositionals: true,
-    options: { count: { type: 'string' }, body: { type: 'string' } },
+    options: {
+      count: { type: 'string' },
+      body: { type: 'string' },
+      file: { type: 'string' },
+      property: { type: 'string', multiple: true },
+      durable: { type: 'boolean' },
+      presettled: { type: 'boolean' },
+    },
   });
   const url = positionals[0];
   if (url === undefined) throw new UsageError('send needs a URL (host:port/address)');
+  if (values.body !== undefined && values.file !== undefined)
+    throw new UsageError('give --body or --file, not both');
   const n = count(values.count, 'count');
-  const text = values.body;
-  await new Container(new Send(url, n, (i) => text ?? new Map([['sequence', i]]), print)).run();
+  const properties: Record<string, string> = {};
+  for (const p of values.property ?? []) {
+    const eq = p.indexOf('=');
+    if (eq <= 0) throw new UsageError(`option --property: '${p}' is not key=value`);
+    properties[p.slice(0, eq)] = p.slice(eq + 1);
+  }
+  let file: Buffer | undefined;
+  if (values.file !== undefined) {
+    try {
+      file = readFileSync(values.file);
+    } catch (e) {
+      throw new UsageError(`option --file: cannot read '${values.file}': ${(e as Error).message}`);
+    }
+  }
+  const make = (i: number) =>
+    new Message({
+      id: i,
+      durable: values.durable === true,
+      properties,
+      ...(file !== undefined
+        ? { body: file, bodyKind: 'data' as const }
+        : { body: values.body ?? new Map([['sequence', i]]) }),
+    });
+  await new Container(new Send(url, n, make, print, values.presettled === true)).run();
 }
 
 async function receive(args: string[]): Promise<void> {
   const { values, positionals } = parseArgs({
     args,
     allowPositionals: true,
-    options: { count: { type: 'string' }, timeout: { type: 'string' } },
+    options: {
+      count: { type: 'string' },
+      timeout: { type: 'string' },
+      selector: { type: 'string' },
+      browse: { type: 'boolean' },
+      json: { type: 'boolean' },
+    },
   });
   const url = positionals[0];
   if (url === undefined) throw new UsageError('receive needs a URL (host:port/address)');
-  const container = new Container(new Receive(url, count(values.count, 'count'), print));
+  const options = { selector: values.selector, browse: values.browse === true, json: values.json === true };
+  const container = new Container(new Receive(url, count(values.count, 'count'), print, options));
   if (values.timeout !== undefined) {
     const s = Number(values.timeout);
     if (!(s > 0)) throw new UsageError(`option --timeout: '${values.timeout}' is not a number of seconds`);
@@ -135,14 +210,8 @@ async function demo(): Promise<void> {
   const url = `127.0.0.1:${acceptor.port}/examples`;
   print(`embedded broker listening on 127.0.0.1:${acceptor.port}`);
   print(`sending 5 messages to ${url}`);
-  await new Container(
-    new Send(
-      url,
-      5,
-      (i) => new Map([['sequence', i]]),
-      (l) => print(`  ${l}`),
-    ),
-  ).run();
+  const make = (i: number) => new Message({ id: i, body: new Map([['sequence', i]]) });
+  await new Container(new Send(url, 5, make, (l) => print(`  ${l}`))).run();
   print(`receiving them from ${url}`);
   await new Container(new Receive(url, 5, (l) => print(`  ${l}`))).run();
   acceptor.close();
