@@ -98,6 +98,12 @@ function readDescriptor(d: Decoder): CompositeSpec | AmqpValue {
   }
 }
 
+/** Reads a descriptor (after the 0x00 constructor): the spec's type it names, or undefined for another. */
+export function readSpecDescriptor(d: Decoder): CompositeSpec | undefined {
+  const v = readDescriptor(d);
+  return isSpec(v) ? v : undefined;
+}
+
 function isSpec(v: unknown): v is CompositeSpec {
   return typeof v === 'object' && v !== null && 'fields' in v && 'symbol' in v && !(v instanceof Described);
 }

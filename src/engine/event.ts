@@ -1,7 +1,7 @@
 /**
  * Engine events: every change the application must learn of, named as Proton's engine events are
- * (`connection_remote_open`, `link_flow`, `delivery`...). A handler method for an event is `on` plus its
- * name in camel case: `onConnectionRemoteOpen`, `onLinkFlow`, `onDelivery`.
+ * (`connection_remote_open`, `link_flow`, `delivery`...). The container dispatches each to the handler
+ * method named `on` plus the name in camel case (`methodName` in container/dispatch.ts).
  */
 
 /** The engine's event types, in Proton's names. */
@@ -40,13 +40,6 @@ export const EventType = {
 
 /** The name of an engine event type. */
 export type EventTypeName = (typeof EventType)[keyof typeof EventType];
-
-/** The handler method for each event type: `connection_remote_open` -> `onConnectionRemoteOpen`. */
-export function handlerMethod(type: string): string {
-  let out = 'on';
-  for (const part of type.split('_')) out += part.charAt(0).toUpperCase() + part.slice(1);
-  return out;
-}
 
 /** One event: its type and the object it is about (a connection, session, link, delivery or transport). */
 export class EngineEvent<C = unknown> {

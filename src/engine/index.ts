@@ -4,7 +4,7 @@ export { Condition, ErrorCondition } from './condition.js';
 export { Connection } from './connection.js';
 export { Delivery, DeliveryError, type DeliveryStateValue } from './delivery.js';
 export { Endpoint, State } from './endpoint.js';
-export { EngineEvent, EventType, type EventTypeName, handlerMethod } from './event.js';
+export { EngineEvent, EventType, type EventTypeName } from './event.js';
 export { Link, LinkError, Receiver, ReceiverSettleMode, Sender, SenderSettleMode } from './link.js';
 export { type ClientSaslLayerOptions, SaslLayer, type ServerSaslLayerOptions } from './sasl-layer.js';
 export { MAX_WINDOW, Session } from './session.js';

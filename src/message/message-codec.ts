@@ -8,6 +8,7 @@ import { ByteWriter } from '../codec/byte-writer.js';
 import {
   compositeSpec,
   readFields,
+  readSpecDescriptor,
   symbolKeysToStrings,
   writeFields,
   writeSymbolKeyedMap,
@@ -224,27 +225,12 @@ export function encodeMessage(m: Message, options: EncodeOptions = {}): Buffer {
   }
 }
 
-/** Reads the section code of a described section; the constructor 0x00 is at `at`. */
+/** Reads the section code of a described section (-1 for a descriptor naming no section); the constructor 0x00 is at `at`. */
 function sectionCode(d: Decoder, at: number): number {
   const code = d.u8('section');
   if (code !== Code.described) throw new DecodeError('a message section must be a described type', at);
-  const dc = d.u8('section descriptor');
-  if (dc === Code.smallulong) return d.u8('section descriptor');
-  if (dc === Code.ulong) {
-    const v = d.u64();
-    return v >= 0x70n && v <= 0x78n ? Number(v) : -1;
-  }
-  if (dc === Code.sym8 || dc === Code.sym32) {
-    const name = d.symbol(dc === Code.sym8 ? d.u8('section descriptor') : d.u32('section descriptor'));
-    return SECTION_BY_SYMBOL.get(name) ?? -1;
-  }
-  return -1;
+  return readSpecDescriptor(d)?.code ?? -1;
 }
-
-/** The sections' descriptor symbols, from the spec table, for peers that send symbolic descriptors. */
-const SECTION_BY_SYMBOL = new Map<string, number>(
-  Object.values(Section).map((code) => [(compositeSpec(code) as CompositeSpec).symbol, code]),
-);
 
 function readMap(d: Decoder, what: string): Map<AmqpValue, AmqpValue> {
   const at = d.pos;
