@@ -27,6 +27,10 @@ export interface ListenOptions {
   heartbeat?: number;
   /** The largest frame accepted. */
   maxFrameSize?: number;
+  /** Milliseconds for the headers and SASL exchange to complete (see `TransportOptions`). @default 30000 */
+  handshakeTimeout?: number;
+  /** The most empty frames a second a client may send (see `TransportOptions`). @default 1000 */
+  maxEmptyFrameRate?: number;
 }
 
 /** What an acceptor needs of the container to serve a socket. */
@@ -153,6 +157,8 @@ export class Acceptor {
       server: true,
       idleTimeout: o.heartbeat,
       maxFrameSize: o.maxFrameSize,
+      handshakeTimeout: o.handshakeTimeout,
+      maxEmptyFrameRate: o.maxEmptyFrameRate,
       logger: this.host.logger,
     });
     t.encrypted = encrypted;

@@ -97,7 +97,8 @@ export class Connector {
             user: url.username || o.user,
             password: url.password || o.password,
             allowedMechs: o.allowedMechs,
-            allowInsecureMechs: o.allowInsecureMechs ?? true,
+            // PLAIN sends the password in the clear: over plain TCP only when asked for (see options.ts).
+            allowInsecureMechs: o.allowInsecureMechs ?? false,
             externalIdentity: secure && o.sslDomain?.hasCredentials === true,
           },
         }),

@@ -80,6 +80,8 @@ export class Container {
   private readonly collector = new Collector();
   private readonly connectors = new Map<Connection, Connector>();
   private readonly drivers = new Set<SocketDriver>();
+  /** The last URL of each connection whose connector is finished and forgotten. */
+  private readonly finishedUrls = new WeakMap<Connection, Url>();
   private readonly acceptors = new Set<Acceptor>();
   private readonly tasks = new Set<Task>();
   private readonly timers = new TaskQueue();
@@ -164,7 +166,22 @@ export class Container {
     const now = Date.now();
     for (const c of this.connectors.values()) c.driver?.flush(now);
     for (const d of this.drivers) d.flush(now);
+    this.forgetFinished();
     this.checkDone();
+  }
+
+  /**
+   * Lets go of the connectors that will make no more attempts, once their events are all dispatched:
+   * a long-lived container making connection after connection would otherwise keep every one (its
+   * links, its deliveries) for ever. Their last URL stays known to `urlOf`, weakly.
+   */
+  private forgetFinished(): void {
+    if (this.collector.more) return;
+    for (const [c, k] of this.connectors) {
+      if (!k.finished || k.driver !== undefined) continue;
+      if (k.url !== undefined) this.finishedUrls.set(c, k.url);
+      this.connectors.delete(c);
+    }
   }
 
   private guard(fn: () => void): void {
@@ -279,7 +296,7 @@ export class Container {
 
   /** The URL a connection was made to (its current attempt's), for `connected_address`. */
   urlOf(connection: Connection): Url | undefined {
-    return this.connectors.get(connection)?.url;
+    return this.connectors.get(connection)?.url ?? this.finishedUrls.get(connection);
   }
 
   /** Listens on `url` (host and port; port 0 picks a free one); returns the acceptor, listening. */

@@ -28,12 +28,16 @@ export function methodName(type: string): string {
 
 /** Dispatches `event` to `handler` and its children, depth first, in order. */
 export function dispatch(handler: unknown, event: Event, type: string = event.type): void {
+  dispatchNamed(handler, event, methodName(type));
+}
+
+/** The walk itself, with the method name looked up once per event rather than once per handler. */
+function dispatchNamed(handler: unknown, event: Event, name: string): void {
   if (typeof handler !== 'object' || handler === null) return;
   const h = handler as Record<string, unknown> & HandlerLike;
-  const name = methodName(type);
   const fn = h[name];
   if (typeof fn === 'function') fn.call(h, event);
   else if (typeof h.onUnhandled === 'function') h.onUnhandled(name, event);
   const children = h.handlers;
-  if (children !== undefined) for (const child of children) dispatch(child, event, type);
+  if (children !== undefined) for (const child of children) dispatchNamed(child, event, name);
 }

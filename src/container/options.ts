@@ -39,7 +39,12 @@ export interface ConnectOptions {
   saslEnabled?: boolean;
   /** The SASL mechanisms allowed, as a list or a space-separated string. @default all */
   allowedMechs?: string | readonly string[];
-  /** Allow PLAIN over an unencrypted connection. @default true (as Proton's Container) */
+  /**
+   * Allow PLAIN (a password in the clear) over an unencrypted connection. Proton's engine refuses it
+   * unless asked; Proton Python's Container asks by default, proton-ts does not: a password is never
+   * sent in the clear unless the application says so.
+   * @default false
+   */
   allowInsecureMechs?: boolean;
   /** The user to authenticate as (the URL's user name wins). */
   user?: string;

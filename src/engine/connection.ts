@@ -52,6 +52,9 @@ export class Connection extends Endpoint {
   closePending = false;
   /** @internal Sessions and links with frames owed, in the order they asked. */
   readonly workList = new Set<Session | Link>();
+  /** The endpoint `work` last moved to the end of `workList`, and the list's size then. */
+  private lastWork: Session | Link | undefined = undefined;
+  private lastWorkSize = 0;
 
   /** Attaches an event collector (and queues `connection_init` into it). */
   collect(collector: Collector): void {
@@ -97,9 +100,27 @@ export class Connection extends Endpoint {
     this.collector?.put(type, context);
   }
 
-  /** @internal Marks an endpoint as having frames to send. */
+  /**
+   * @internal Marks an endpoint as having frames to send. The endpoint goes to the back of the list, so
+   * that frames go out in the order the application made them: a transaction's discharge (on the
+   * coordinator link, which an incoming flow may have listed earlier) must follow the transfers and
+   * dispositions done in the transaction.
+   */
   work(endpoint: Session | Link): void {
-    this.workList.add(endpoint);
+    // A sender's send() marks its link three times per message: when it is the last listed already
+    // (and nothing was listed since), the Set's delete and add would leave the list as it is.
+    if (endpoint !== this.lastWork || this.workList.size !== this.lastWorkSize) {
+      this.workList.delete(endpoint);
+      this.workList.add(endpoint);
+      this.lastWork = endpoint;
+      this.lastWorkSize = this.workList.size;
+    }
     this.transport?.wake();
+  }
+
+  /** @internal Empties the work list (output has taken it, or a reset). */
+  clearWork(): void {
+    this.workList.clear();
+    this.lastWork = undefined;
   }
 }

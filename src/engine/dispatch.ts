@@ -27,6 +27,9 @@ import type { Session } from './session.js';
 import { Terminus } from './terminus.js';
 import { ProtocolError, type Transport } from './transport.js';
 
+/** Transfers taken on a link without credit before it counts as a peer ignoring credit. */
+export const MAX_CREDIT_OVERRUN = 100;
+
 /** Applies one AMQP frame's performative. */
 export function dispatchFrame(
   t: Transport,
@@ -134,6 +137,16 @@ function handleEnd(t: Transport, s: Session, end: End): void {
   t.sessionsByRemoteChannel.delete(s.remoteChannel);
   for (const link of s.links) {
     if (link.remoteHandle >= 0) s.linksByRemoteHandle.delete(link.remoteHandle);
+    // A link still waiting for the peer's attach will never get it now. When the session ended with an
+    // error, the link is closed by the peer with that condition, so the application learns which link
+    // failed and why, rather than waiting for good: RabbitMQ 3.x refuses an attach by ending the session.
+    // (Attached links stay as Proton leaves them; the session's error tells of them.)
+    if (s.remoteCondition === undefined || link.remoteState !== State.REMOTE_UNINIT) continue;
+    if (link.localState !== State.LOCAL_ACTIVE) continue;
+    link.remoteCondition = s.remoteCondition;
+    link.remoteClosed = true;
+    link.remoteState = State.REMOTE_CLOSED;
+    s.connection.emit(EventType.linkRemoteClose, link);
   }
   s.connection.emit(EventType.sessionRemoteClose, s);
 }
@@ -245,16 +258,20 @@ function handleTransfer(t: Transport, s: Session, tr: Transfer, payload: Buffer)
         'the first transfer of a delivery has no delivery-id',
       );
     }
-    if (link.linkCredit <= 0) {
-      throw new ProtocolError(
-        ErrorCondition.transferLimitExceeded,
-        `a transfer on link '${link.name}' with no credit`,
-      );
-    }
     d = new Delivery(tr.deliveryTag ?? Buffer.alloc(0), link, false);
     d.id = tr.deliveryId;
     d.started = true;
-    link.linkCredit--;
+    // A few transfers beyond the credit are taken, as Proton and rhea take them: RabbitMQ 3.x sends one
+    // now and then (rabbitmq-server#2597), and refusing it would end the whole connection over a message
+    // we can hold. The credit stays at 0; the delivery-count moves on, so the next flow accounts for it.
+    // A peer that keeps sending without credit is refused, as the spec says.
+    if (link.linkCredit > 0) link.linkCredit--;
+    else if (++link.overrun > MAX_CREDIT_OVERRUN) {
+      throw new ProtocolError(
+        ErrorCondition.transferLimitExceeded,
+        `more than ${MAX_CREDIT_OVERRUN} transfers on link '${link.name}' with no credit`,
+      );
+    }
     link.deliveryCount = serialAdd(link.deliveryCount, 1);
     s.incomingDeliveries.set(d.id, d);
     link.deliveries.add(d);

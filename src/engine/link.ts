@@ -313,6 +313,8 @@ export class Receiver extends Link {
   readonly isSender = false;
   /** @internal Deliveries received and not yet advanced past, in order. */
   readonly incoming: Delivery[] = [];
+  /** @internal Transfers taken beyond the credit since credit was last granted (see dispatch). */
+  overrun = 0;
 
   /**
    * The credit granted and not yet used up by the application: as Proton's, a delivery that arrived
@@ -341,6 +343,7 @@ export class Receiver extends Link {
     this.checkOpen('grant credit');
     this.drain = drain;
     this.linkCredit += n;
+    if (n > 0) this.overrun = 0;
     this.flowPending = true;
     this.connection.work(this);
   }
@@ -363,8 +366,12 @@ export class Receiver extends Link {
   advance(): boolean {
     const d = this.current;
     if (d === undefined) return false;
-    const i = this.incoming.indexOf(d);
-    if (i >= 0) this.incoming.splice(i, 1);
+    // Nearly always the oldest: shift, rather than search and splice a queue as long as the prefetch.
+    if (this.incoming[0] === d) this.incoming.shift();
+    else {
+      const i = this.incoming.indexOf(d);
+      if (i >= 0) this.incoming.splice(i, 1);
+    }
     // Always, even for an empty delivery: its transfers used window that reading gives back.
     this.session.bytesRead(d.size);
     d.chunks = [];

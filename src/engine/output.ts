@@ -33,11 +33,12 @@ export function writeOutput(t: Transport, c: Connection, failure?: Condition): v
   if (c.localState === State.LOCAL_UNINIT) return;
   if (c.workList.size > 0) {
     const work = [...c.workList];
-    c.workList.clear();
+    c.clearWork();
     for (const e of work) {
       const s = 'links' in e ? e : e.session;
       if (s.beginPending) writeBegin(t, s);
     }
+    writeAttachesInOrder(t, c, work);
     for (const e of work) {
       if ('links' in e) writeSessionWork(t, e);
       else writeLinkWork(t, e);
@@ -49,6 +50,21 @@ export function writeOutput(t: Transport, c: Connection, failure?: Condition): v
     frame(t, 0, new Close(), { error: c.condition?.toError() });
     c.closePending = false;
     t.closeHead();
+  }
+}
+
+/**
+ * The attaches of `work` go out before its other frames, in the order the links were made, as Proton C
+ * sets links up before it moves any delivery: the work list puts the endpoint worked on last at the
+ * back (so a discharge follows its transaction's transfers), which alone would answer a peer's
+ * attaches out of order when a later link has had a flow to send.
+ */
+function writeAttachesInOrder(t: Transport, c: Connection, work: readonly (Session | Link)[]): void {
+  if (!work.some((e) => !('links' in e) && e.attachPending)) return;
+  const listed = new Set(work);
+  for (const s of c.sessions) {
+    if (s.channel < 0 || s.localState === State.LOCAL_CLOSED) continue;
+    for (const l of s.links) if (l.attachPending && listed.has(l)) writeAttach(t, s, l);
   }
 }
 
@@ -77,8 +93,11 @@ function writeOpen(t: Transport, c: Connection): void {
 
 function writeBegin(t: Transport, s: Session): void {
   const max = Math.min(t.channelMax, t.remoteChannelMax);
-  let ch = 0;
+  // Every channel below the hint is taken: a peer that begins thousands of sessions must not make
+  // each new one search from 0 (quadratic).
+  let ch = t.freeChannelHint;
   while (ch <= max && t.sessionsByChannel.has(ch)) ch++;
+  t.freeChannelHint = ch + 1;
   if (ch > max) {
     // As Proton: the session waits (and the connection stays up) until an end frees a channel.
     t.logger.warn(`no channel free for a new session (channel-max ${max}): it waits for one`);
@@ -107,6 +126,7 @@ function writeEnd(t: Transport, s: Session): void {
   for (const l of s.links) if (l.handle >= 0) s.linksByHandle.delete(l.handle);
   frame(t, s.channel, new End(), { error: s.condition?.toError() });
   t.sessionsByChannel.delete(s.channel);
+  t.freeChannelHint = Math.min(t.freeChannelHint, s.channel);
   // A channel is free: a session waiting for one can begin.
   for (const w of s.connection.sessions) if (w.beginPending) s.connection.workList.add(w);
 }
@@ -130,7 +150,10 @@ function writeSessionWork(t: Transport, s: Session): void {
     s.flowPending = false;
     frame(t, s.channel, sessionFlow(s));
   }
-  for (const l of s.links) if (l instanceof Sender && l.unsent.length > 0) writeTransfers(t, s, l);
+  // A link not attached yet sends its transfers after its attach, in its own work.
+  for (const l of s.links) {
+    if (l instanceof Sender && l.handle >= 0 && l.unsent.length > 0) writeTransfers(t, s, l);
+  }
   writeDispositions(t, s);
 }
 
@@ -376,5 +399,12 @@ function sameState(a: unknown, b: unknown): boolean {
   if (a === b) return true;
   if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
   if (a.constructor !== b.constructor) return false;
-  return Object.values(a).every((v) => v === undefined) && Object.values(b).every((v) => v === undefined);
+  return noFields(a) && noFields(b);
+}
+
+/** Whether every field of an outcome is unset (a loop, not Object.values: this runs per delivery). */
+function noFields(o: object): boolean {
+  const r = o as Record<string, unknown>;
+  for (const k in r) if (r[k] !== undefined) return false;
+  return true;
 }

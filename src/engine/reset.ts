@@ -14,7 +14,7 @@ export function resetForNewTransport(c: Connection): void {
   c.remoteCondition = undefined;
   c.openPending = c.localState === State.LOCAL_ACTIVE;
   c.closePending = false;
-  c.workList.clear();
+  c.clearWork();
   const keep = c.sessions.filter((s) => s.localState === State.LOCAL_ACTIVE);
   c.sessions.length = 0;
   c.sessions.push(...keep);

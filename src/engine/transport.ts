@@ -58,6 +58,19 @@ export interface TransportOptions {
    * application); past it the connection closes with `amqp:resource-limit-exceeded`. @default 268435456
    */
   maxBufferedBytes?: number;
+  /**
+   * Milliseconds, from the first `tick`, for the protocol headers and the SASL exchange to complete;
+   * past it the connection closes with `amqp:resource-limit-exceeded`, so that a peer cannot hold a
+   * connection forever in a SASL exchange it never finishes (or by trickling one byte at a time, which
+   * the idle timeout does not catch). 0 for none. @default 30000
+   */
+  handshakeTimeout?: number;
+  /**
+   * The most empty frames (heartbeats) the peer may send a second, measured at each `tick`; more closes
+   * the connection with `amqp:resource-limit-exceeded`. A peer heartbeats at most a few times a second;
+   * a flood of empty frames costs us CPU and tells us nothing. 0 for no limit. @default 1000
+   */
+  maxEmptyFrameRate?: number;
   /** Where diagnostics go. @default no logging */
   logger?: Logger;
   /** Where frame traces go. @default stderr when `PN_TRACE_FRM` is set, else none */
@@ -76,6 +89,10 @@ export class Transport {
   readonly idleTimeout: number;
   /** The most incoming delivery bytes held unread. */
   readonly maxBufferedBytes: number;
+  /** Milliseconds for the headers and SASL exchange to complete (0: no limit). */
+  readonly handshakeTimeout: number;
+  /** The most empty frames a second the peer may send (0: no limit). */
+  readonly maxEmptyFrameRate: number;
   /** @internal Incoming delivery bytes held unread, over all sessions. */
   bufferedBytes = 0;
   /** The peer's largest frame. */
@@ -99,12 +116,16 @@ export class Transport {
   /** Frames read and written (heartbeats included). */
   framesInput = 0;
   framesOutput = 0;
+  /** Empty frames read. */
+  emptyFramesInput = 0;
 
   /** @internal The output encoder and its buffer. */
   readonly enc: Encoder;
   /** @internal Sessions by local channel and by the peer's channel. */
   readonly sessionsByChannel = new Map<number, Session>();
   readonly sessionsByRemoteChannel = new Map<number, Session>();
+  /** @internal No local channel below this one is free. */
+  freeChannelHint = 0;
   /** @internal The layer input is in. */
   layer: Layer = 'header';
   /** @internal Which protocol headers went out. */
@@ -126,6 +147,10 @@ export class Transport {
   private tickOutputCount = -1;
   private lastInput = 0;
   private lastOutput = 0;
+  /** The first tick's time (the handshake clock starts there), and the empty-frame rate's window. */
+  private firstTick = -1;
+  private emptyWindowStart = -1;
+  private emptyAtWindowStart = 0;
 
   constructor(options: TransportOptions = {}) {
     this.server = options.server ?? false;
@@ -133,6 +158,8 @@ export class Transport {
     this.channelMax = options.channelMax ?? 32767;
     this.idleTimeout = options.idleTimeout ?? 0;
     this.maxBufferedBytes = options.maxBufferedBytes ?? 256 * 1024 * 1024;
+    this.handshakeTimeout = options.handshakeTimeout ?? 30_000;
+    this.maxEmptyFrameRate = options.maxEmptyFrameRate ?? 1000;
     this.logger = options.logger ?? NULL_LOGGER;
     this.tracer = options.tracer ?? frameTracerFromEnv();
     this.enc = new Encoder(new ByteWriter(4096));
@@ -194,15 +221,36 @@ export class Transport {
    * Everything waiting to go out, as one buffer, or undefined when there is nothing. The buffer is
    * handed over: the transport writes later output into a new one.
    */
+  /** A written output buffer to reuse (see recycleOutput). */
+  private spare: Buffer | undefined = undefined;
+  /** The ArrayBuffers of outputs handed out that may be reused once written. */
+  private readonly reusable = new WeakSet<ArrayBufferLike>();
+
   takeOutput(): Buffer | undefined {
     this.produce();
     const w = this.enc.w;
     if (w.pos === 0) return undefined;
     const out = w.buf.subarray(0, w.pos);
-    w.buf = Buffer.allocUnsafe(Math.max(4096, Math.min(w.buf.length, 1 << 20)));
+    // Only a buffer that is all of its ArrayBuffer may come back: a small one can share Node's pool.
+    if (w.buf.byteOffset === 0 && w.buf.length === w.buf.buffer.byteLength && w.buf.length <= 1 << 20) {
+      this.reusable.add(w.buf.buffer);
+    }
+    w.buf = this.spare ?? Buffer.allocUnsafe(Math.max(4096, Math.min(w.buf.length, 1 << 20)));
+    this.spare = undefined;
     w.pos = 0;
     this.outputCount++;
     return out;
+  }
+
+  /**
+   * The socket is done with a buffer `takeOutput` gave (its write completed): the transport may write
+   * the next output into it, so a busy connection swaps two buffers instead of allocating one per turn.
+   * Only a buffer `takeOutput` gave, wholly its own ArrayBuffer and at most 1 MiB, is kept.
+   */
+  recycleOutput(out: Buffer): void {
+    const ab = out.buffer;
+    if (!this.reusable.delete(ab)) return;
+    if (this.spare === undefined || this.spare.length < ab.byteLength) this.spare = Buffer.from(ab);
   }
 
   /** Proton's `peek`: up to `n` bytes of output without taking them. */
@@ -429,7 +477,10 @@ export class Transport {
       throw new ProtocolError(ErrorCondition.framingError, `data offset ${doff} runs past the frame`);
     }
     if (this.tracer) traceFrame(this, '<-', frame, type);
-    if (bodyStart === frame.length) return; // an empty frame: a heartbeat
+    if (bodyStart === frame.length) {
+      this.emptyFramesInput++; // an empty frame: a heartbeat
+      return;
+    }
     const d = new Decoder(frame, {}, bodyStart);
     const body = readValue(d);
     const payload = frame.subarray(d.pos);
@@ -514,12 +565,18 @@ export class Transport {
     }
     if (this.headClosed && this.tailClosed) return 0;
     let deadline = 0;
+    if (!this.tailClosed && !this.checkHandshake(now)) return 0;
+    if (!this.tailClosed && !this.checkEmptyFrames(now)) return 0;
+    if (this.handshakeTimeout > 0 && this.layer !== 'amqp' && this.layer !== 'done') {
+      deadline = this.firstTick + this.handshakeTimeout;
+    }
     if (this.idleTimeout > 0 && !this.tailClosed) {
       if (now - this.lastInput >= this.idleTimeout) {
-        this.fail(ErrorCondition.resourceLimitExceeded, 'local-idle-timeout expired');
+        this.failInTick(ErrorCondition.resourceLimitExceeded, 'local-idle-timeout expired');
         return 0;
       }
-      deadline = this.lastInput + this.idleTimeout;
+      const idle = this.lastInput + this.idleTimeout;
+      deadline = deadline === 0 ? idle : Math.min(deadline, idle);
     }
     if (this.remoteIdleTimeout > 0 && this.remoteOpened && !this.headClosed) {
       const half = this.remoteIdleTimeout / 2;
@@ -538,5 +595,54 @@ export class Transport {
       deadline = deadline === 0 ? next : Math.min(deadline, next);
     }
     return deadline;
+  }
+
+  /** Fails the transport when the headers and SASL exchange outlast the handshake timeout. */
+  private checkHandshake(now: number): boolean {
+    if (this.firstTick < 0) this.firstTick = now;
+    if (this.handshakeTimeout <= 0 || this.layer === 'amqp' || this.layer === 'done') return true;
+    if (now - this.firstTick < this.handshakeTimeout) return true;
+    const stage = this.layer === 'sasl' ? 'the SASL exchange' : 'the protocol header exchange';
+    this.failInTick(
+      ErrorCondition.resourceLimitExceeded,
+      `${stage} did not complete in ${this.handshakeTimeout} ms`,
+    );
+    return false;
+  }
+
+  /**
+   * Fails the transport when the peer sent more empty frames than the rate allows since the window
+   * began (a window of at least a second: ticks come when they come).
+   */
+  private checkEmptyFrames(now: number): boolean {
+    if (this.maxEmptyFrameRate <= 0) return true;
+    if (this.emptyWindowStart < 0) {
+      this.emptyWindowStart = now;
+      this.emptyAtWindowStart = this.emptyFramesInput;
+      return true;
+    }
+    const elapsed = now - this.emptyWindowStart;
+    const count = this.emptyFramesInput - this.emptyAtWindowStart;
+    if (count > this.maxEmptyFrameRate * Math.max(1, elapsed / 1000)) {
+      this.failInTick(
+        ErrorCondition.resourceLimitExceeded,
+        `${count} empty frames in ${elapsed} ms: more than ${this.maxEmptyFrameRate} a second`,
+      );
+      return false;
+    }
+    if (elapsed >= 1000) {
+      this.emptyWindowStart = now;
+      this.emptyAtWindowStart = this.emptyFramesInput;
+    }
+    return true;
+  }
+
+  /**
+   * A failure found by the clock, not by input: the I/O layer is told, as no read is coming to make it
+   * look (it writes the close, if any, and ends the socket).
+   */
+  private failInTick(condition: string, description: string): void {
+    this.fail(condition, description);
+    this.onWake?.();
   }
 }

@@ -14,8 +14,9 @@ import { Handler } from './handler.js';
  *
  * The wire credit drops when a transfer arrives, where Proton's receiver credit drops only when the
  * application reads past it; counting the queued deliveries in makes the prefetch Proton's: at most
- * `window` messages granted or arrived and unread. As in Proton, the credit a read message frees is
- * granted again on the next event of the link.
+ * `window` messages granted or arrived and unread. The credit a read message frees is granted again on
+ * the link's next event; `MessagingHandler` runs this controller after its incoming handler, so that
+ * event is the very delivery whose message was just read.
  *
  * Drain: while the application drains a link (`receiver.drainCredit(n)`, until the sender answers), no
  * credit is added to it, since new credit would be drained as well; once the drain is over the window is

@@ -65,7 +65,6 @@ export class MessagingHandler extends Handler {
     this.autoSettle = options.autoSettle ?? true;
     this.peerCloseIsError = options.peerCloseIsError ?? false;
     this.logger = options.logger ?? NULL_LOGGER;
-    if (this.prefetch > 0) this.handlers.push(new FlowController(this.prefetch));
     this.handlers.push(
       new EndpointStateHandler({
         peerCloseIsError: this.peerCloseIsError,
@@ -75,6 +74,10 @@ export class MessagingHandler extends Handler {
       new IncomingMessageHandler({ autoAccept: this.autoAccept, delegate: this, logger: this.logger }),
       new OutgoingMessageHandler({ autoSettle: this.autoSettle, delegate: this }),
     );
+    // After the incoming handler, so a delivery's credit is granted again once onMessage has read it.
+    // Proton puts its flow controller first and so tops up only on the link's next event: with
+    // prefetch 1 there is none, and the link stalls after its first message (0.37 does).
+    if (this.prefetch > 0) this.handlers.push(new FlowController(this.prefetch));
   }
 
   // Acking ----------------------------------------------------------------------------------------

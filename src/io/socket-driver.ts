@@ -71,11 +71,15 @@ export class SocketDriver {
     if (s === undefined || this.finished) return;
     if (this.connected && this.writable && !s.destroyed) {
       const out = this.transport.takeOutput();
-      if (out !== undefined) this.writable = s.write(out);
+      // Once written, the buffer holds a later turn's output (one closure per turn, not per frame).
+      if (out !== undefined) this.writable = s.write(out, () => this.transport.recycleOutput(out));
       // Our close went out and the peer's came (or the stream failed): nothing more either way.
       if (this.transport.closed && this.transport.enc.w.pos === 0 && !this.ended) {
         this.ended = true;
-        s.end();
+        // Nothing more is read once the transport is closed: the socket goes as soon as our last bytes
+        // are flushed, rather than waiting for the peer's FIN, which a frozen peer (a stopped process,
+        // a dead host) never sends; the connection would then never count as lost, nor reconnect.
+        s.end(() => s.destroy());
       }
     }
     this.rearm(this.transport.tick(now));

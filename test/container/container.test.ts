@@ -144,17 +144,18 @@ describe('Container over loopback sockets', { timeout: 60_000 }, () => {
       'the receiver then the sender, named <container-id>-<address>',
     );
     // The peer-initiated side: each opening before the opened, the closing before the closed (the
-    // closed after a peer's close is Proton main's; 0.37 gave none). The server's sender is sendable as
-    // soon as it is open here with the client's credit in (the flow came with the attach), before the
-    // local-open events that raise the opened callbacks; it is sendable again after each transfer
-    // while credit remains (the local flow), as in Proton.
+    // closed after a peer's close is Proton main's; 0.37 gave none). The client sends both attaches and
+    // then the receiver's flow, as Proton's helloworld does (attach, attach, flow in its frame trace), so
+    // the server's sender is sendable once both links are opening, before the local-open events that
+    // raise the opened callbacks; it is sendable again after each transfer while credit remains (the
+    // local flow), as in Proton.
     assert.deepEqual(broker.callbacks, [
       'onStart',
       'onConnectionOpening',
       'onSessionOpening',
       'onLinkOpening',
-      'onSendable',
       'onLinkOpening',
+      'onSendable',
       'onConnectionOpened',
       'onSessionOpened',
       'onLinkOpened',

@@ -393,7 +393,11 @@ describe('reconnect', { timeout: 30_000 }, () => {
           const client = new Recorder();
           if (!fatal) client.fatalConditions = [];
           const cc = scope.container(client);
-          const conn = cc.connect(`${HOST}:${acceptor.port}`, { user: 'alice', password: 'wrong' });
+          const conn = cc.connect(`${HOST}:${acceptor.port}`, {
+            user: 'alice',
+            password: 'wrong',
+            allowInsecureMechs: true, // PLAIN over plain TCP must be asked for
+          });
           cc.createSender(conn, 'q');
           const sr = sc.run();
           await within(5000, 'the client gives up at once', cc.run());

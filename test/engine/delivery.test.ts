@@ -20,6 +20,7 @@ import {
 } from '../../src/codec/composite-types.js';
 import { amqpEquals } from '../../src/codec/equals.js';
 import { Described, symbol, ULong, ulong } from '../../src/codec/types.js';
+import { MAX_CREDIT_OVERRUN } from '../../src/engine/dispatch.js';
 import {
   type Delivery,
   DeliveryError,
@@ -910,8 +911,9 @@ describe('limits the receiver enforces', () => {
     );
   });
 
-  it('a transfer beyond the credit closes the connection with amqp:link:transfer-limit-exceeded', () => {
-    const { env, snd } = setup(0);
+  // As Proton and rhea: RabbitMQ 3.x sends a transfer beyond the credit now and then.
+  it('a transfer without credit is taken, the credit staying at 0 (rabbitmq-server#2597)', () => {
+    const { env, snd, rcv } = setup(0);
     const t = new Transfer();
     t.handle = snd.handle;
     t.deliveryId = 0;
@@ -919,22 +921,64 @@ describe('limits the receiver enforces', () => {
     t.messageFormat = 0;
     t.settled = false;
     env.server.transport.push(rawFrame(env.cs.channel, t, payload(10)));
-    assert.equal(env.server.transport.condition?.name, 'amqp:link:transfer-limit-exceeded');
-    p(env);
-    assert.equal(env.client.connection.remoteCondition?.name, 'amqp:link:transfer-limit-exceeded');
+    assert.equal(env.server.transport.condition, undefined);
+    assert.equal(rcv.queued, 1);
+    // A receiver's credit counts the deliveries it holds: none is left beyond them.
+    assert.equal(rcv.credit - rcv.queued, 0);
+    assert.ok(take(rcv).bytes.equals(payload(10)));
   });
 
-  it('one transfer too many after the credit is used up', () => {
+  it('a peer that keeps sending without credit is refused with amqp:link:transfer-limit-exceeded', () => {
+    const { env, snd, rcv } = setup(0);
+    for (let id = 0; id <= MAX_CREDIT_OVERRUN; id++) {
+      const t = new Transfer();
+      t.handle = snd.handle;
+      t.deliveryId = id;
+      t.deliveryTag = Buffer.from(`x${id}`);
+      t.messageFormat = 0;
+      t.settled = true;
+      env.server.transport.push(rawFrame(env.cs.channel, t, payload(1)));
+      if (id < MAX_CREDIT_OVERRUN) assert.equal(env.server.transport.condition, undefined, `transfer ${id}`);
+    }
+    assert.equal(rcv.queued, MAX_CREDIT_OVERRUN);
+    assert.equal(env.server.transport.condition?.name, 'amqp:link:transfer-limit-exceeded');
+  });
+
+  it('credit granted again resets the count of transfers taken without it', () => {
+    const { env, snd, rcv } = setup(0);
+    const push = (id: number) => {
+      const t = new Transfer();
+      t.handle = snd.handle;
+      t.deliveryId = id;
+      t.deliveryTag = Buffer.from(`y${id}`);
+      t.messageFormat = 0;
+      t.settled = true;
+      env.server.transport.push(rawFrame(env.cs.channel, t, payload(1)));
+    };
+    for (let id = 0; id < MAX_CREDIT_OVERRUN; id++) push(id);
+    rcv.flow(1);
+    push(MAX_CREDIT_OVERRUN);
+    push(MAX_CREDIT_OVERRUN + 1);
+    assert.equal(env.server.transport.condition, undefined);
+    assert.equal(rcv.overrun, 1);
+  });
+
+  it('one transfer too many after the credit is used up is taken too (rabbitmq-server#2597)', () => {
     const { env, snd, rcv } = setup(1);
     sendMessage(snd, payload(5));
     p(env);
     assert.equal(rcv.queued, 1);
+    const before = rcv.deliveryCount;
     const t = new Transfer();
     t.handle = snd.handle;
     t.deliveryId = 1;
     t.deliveryTag = Buffer.from('extra');
     t.messageFormat = 0;
     env.server.transport.push(rawFrame(env.cs.channel, t));
-    assert.equal(env.server.transport.condition?.name, 'amqp:link:transfer-limit-exceeded');
+    assert.equal(env.server.transport.condition, undefined);
+    assert.equal(rcv.queued, 2);
+    assert.equal(rcv.credit - rcv.queued, 0);
+    // The count moves on, so the next flow grants credit beyond the extra delivery.
+    assert.equal(rcv.deliveryCount, before + 1);
   });
 });

@@ -434,6 +434,51 @@ describe('session: channels', () => {
     assert.equal(peer.connection.sessions[0]!.remoteState, State.REMOTE_CLOSED);
     assert.equal(peer.connection.sessions[1]!.remoteState, State.REMOTE_ACTIVE);
   });
+
+  // RabbitMQ 3.x refuses an attach by ending the session with an error, never answering the attach.
+  it('an end with an error closes the links still waiting for their attach, with its condition', () => {
+    const { client, server } = opened();
+    const s = client.connection.session();
+    s.open();
+    const attached = s.receiver('attached');
+    attached.open();
+    pump(client, server);
+    const ss = server.connection.sessions[0]!;
+    ss.open();
+    const answer = ss.links[0]!;
+    answer.open();
+    pump(client, server);
+    const waiting = s.sender('waiting');
+    waiting.open();
+    pump(client, server);
+    events(client);
+    ss.close(new Condition('amqp:invalid-field', 'Attach rejected'));
+    pump(client, server);
+    assert.deepEqual(events(client), ['link_remote_close', 'session_remote_close']);
+    assert.equal(waiting.remoteState, State.REMOTE_CLOSED);
+    assert.equal(waiting.remoteCondition?.name, 'amqp:invalid-field');
+    assert.equal(waiting.remoteCondition?.description, 'Attach rejected');
+    // An attached link is left as it was: the session's condition tells of it.
+    assert.equal(attached.remoteState, State.REMOTE_ACTIVE);
+    assert.equal(attached.remoteCondition, undefined);
+  });
+
+  it('an end without an error leaves the links as they are', () => {
+    const { client, server } = opened();
+    const s = client.connection.session();
+    s.open();
+    pump(client, server);
+    server.connection.sessions[0]!.open();
+    pump(client, server);
+    const waiting = s.sender('waiting');
+    waiting.open();
+    pump(client, server);
+    events(client);
+    server.connection.sessions[0]!.close();
+    pump(client, server);
+    assert.deepEqual(events(client), ['session_remote_close']);
+    assert.equal(waiting.remoteState, State.REMOTE_UNINIT);
+  });
 });
 
 describe('session: handle-max', () => {

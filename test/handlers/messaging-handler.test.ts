@@ -35,14 +35,14 @@ function setup(clientOptions?: MessagingHandlerOptions, sender = false) {
 }
 
 describe('MessagingHandler: make-up', () => {
-  it('children: FlowController(prefetch), EndpointStateHandler, Incoming-, OutgoingMessageHandler', () => {
+  it('children: EndpointStateHandler, Incoming-, OutgoingMessageHandler, then FlowController(prefetch)', () => {
     const h = new MessagingHandler({
       prefetch: 7,
       autoAccept: false,
       autoSettle: false,
       peerCloseIsError: true,
     });
-    const [fc, esh, inc, out] = h.handlers;
+    const [esh, inc, out, fc] = h.handlers;
     assert.equal(h.handlers.length, 4);
     assert.ok(fc instanceof FlowController && fc.window === 7);
     assert.ok(esh instanceof EndpointStateHandler && esh.peerCloseIsError && esh.delegate === h);
@@ -134,6 +134,26 @@ describe('MessagingHandler: an exchange', () => {
     send(linkNamed<Sender>(server, 'q', true), 'a');
     run(client, server);
     assert.deepEqual(order.slice(0, 2), ['delivery readable=true', 'message a']);
+  });
+
+  it('prefetch 1: the credit of a message read in onMessage is granted again at once (Proton 0.37 stalls)', () => {
+    const got: string[] = [];
+    class App extends MessagingHandler {
+      override onMessage(e: Event) {
+        got.push(String(e.message?.body));
+      }
+    }
+    const { client, server } = peers(new App({ prefetch: 1 }), new Recorder());
+    const receiver = openLink(client, server, 'q', false) as Receiver;
+    const sender = linkNamed<Sender>(server, 'q', true);
+    assert.equal(sender.credit, 1);
+    for (const body of ['a', 'b', 'c']) {
+      send(sender, body);
+      run(client, server);
+      assert.equal(sender.credit, 1, `credit back after ${body}`);
+    }
+    assert.deepEqual(got, ['a', 'b', 'c']);
+    assert.equal(receiver.credit, 1);
   });
 
   it('... and onLinkFlow before onSendable', () => {

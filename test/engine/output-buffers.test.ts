@@ -1,0 +1,53 @@
+/**
+ * The transport's output buffers (issue 7, speed): a buffer the socket has finished writing is reused
+ * for later output instead of a new one per turn, and only when it is wholly the transport's own.
+ * (That the bytes arrive intact through real sockets is the container tests' business.)
+ */
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { Transport } from '../../src/engine/index.js';
+
+/** Puts `frames` empty frames (8 bytes each) into the transport's output. */
+function owing(t: Transport, frames: number): void {
+  for (let i = 0; i < frames; i++) t.enc.w.bytes(Buffer.from([0, 0, 0, 8, 2, 0, 0, 0]));
+}
+
+describe('Transport output buffers (issue 7)', () => {
+  it('issue 7: a written output buffer holds the next output, so two buffers take turns', () => {
+    const t = new Transport({});
+    owing(t, 600); // 4800 bytes: the writer has its own ArrayBuffer by now
+    const a = t.takeOutput()!;
+    owing(t, 1);
+    const b = t.takeOutput()!;
+    assert.notEqual(
+      b.buffer,
+      a.buffer,
+      'the output handed out is never written over while the socket has it',
+    );
+    t.recycleOutput(a);
+    owing(t, 1);
+    t.takeOutput(); // written into the buffer taken before `a` came back
+    owing(t, 2);
+    const c = t.takeOutput()!;
+    assert.ok(c.buffer === a.buffer, 'the recycled buffer holds the next output');
+    assert.equal(c.length, 16);
+  });
+
+  it('issue 7: only buffers the transport gave are kept, never one from the shared Buffer pool', () => {
+    const t = new Transport({});
+    owing(t, 1);
+    const first = t.takeOutput()!;
+    const pooled = Buffer.allocUnsafe(100);
+    assert.ok(pooled.buffer.byteLength > pooled.length, 'a slice of the pool');
+    t.recycleOutput(pooled);
+    const big = Buffer.allocUnsafe(8192);
+    t.recycleOutput(big);
+    owing(t, 1);
+    const out = t.takeOutput()!;
+    owing(t, 1);
+    const next = t.takeOutput()!;
+    for (const b of [out, next]) {
+      assert.ok(b.buffer !== first.buffer && b.buffer !== pooled.buffer && b.buffer !== big.buffer);
+    }
+  });
+});
