@@ -1,49 +1,59 @@
 /**
  * The embedded broker, built only on the public API: a `MessagingHandler` that serves queues (created
- * on demand; competing consumers, round robin, credit respected), topics (every subscriber a copy: an
- * address with the topic prefix, or a terminus with the `topic` capability), dynamic nodes (temporary
- * reply queues), ANONYMOUS-RELAY (routing by the message's `to`), selectors, browsing, and redelivery
- * of what consumers release, fail or leave unsettled, and local transactions (a coordinator accepting
- * `amqp:local-transactions`: transactional sends held until the commit, transactional accepts undone by
- * the abort; see transactions.ts).
+ * on demand; competing consumers, round robin, credit respected), topics (every subscription a copy: an
+ * address with the topic prefix, or a terminus with the `topic` capability; durable subscriptions, see
+ * durable.ts), dynamic nodes (temporary reply queues), ANONYMOUS-RELAY (routing by the message's `to`),
+ * selectors, browsing, redelivery of what consumers release, fail or leave unsettled, local
+ * transactions (see transactions.ts), limits on connections, sessions, links and queue depth (see
+ * limits.ts), and a clean shutdown.
  */
 import { randomUUID } from 'node:crypto';
 import {
-  Accepted,
-  AmqpSymbol,
   Condition,
+  type Connection,
   type Container,
-  type Delivery,
-  Described,
+  ErrorCondition,
   type Event,
   type Link,
   type Logger,
-  type Message,
   MessagingHandler,
-  Modified,
-  type Receiver,
-  Rejected,
-  Released,
+  Receiver,
   Sender,
-  TransactionalState,
-  ULong,
+  State,
 } from '../index.js';
-import { type Entry, Node } from './queue.js';
-import { parseSelector, SELECTOR_FILTER, SELECTOR_FILTER_CODE } from './selector.js';
-import { parseControl, rejected, TransactionManager, UNKNOWN_ID } from './transactions.js';
+import { type Durable, DurableSubscriptions } from './durable.js';
+import { Incoming } from './incoming.js';
+import {
+  type BrokerLimits,
+  openLinks,
+  openSessions,
+  overLimit,
+  ProducerCredit,
+  resolveLimits,
+} from './limits.js';
+import { Outcomes } from './outcomes.js';
+import { type Consumer, Node } from './queue.js';
+import { type AppliedFilter, selectorFilter } from './source-filter.js';
+import { TransactionManager } from './transactions.js';
 
 /** The capability of a coordinator for local transactions. */
 const LOCAL_TRANSACTIONS = 'amqp:local-transactions';
+/**
+ * The addresses of dynamic nodes begin with this. The prefix is reserved: such an address that names
+ * no live dynamic node cannot exist (a link to it is refused with amqp:not-found, a message to it
+ * rejected), so a reply to a client gone does not make a queue that nobody will ever read.
+ */
+export const DYNAMIC_PREFIX = 'dynamic-';
 
-/** Options of the broker. */
-export interface BrokerOptions {
+/** Options of the broker (the limits are described in limits.ts). */
+export interface BrokerOptions extends BrokerLimits {
   /** Addresses with this prefix are topics. @default 'topic://' */
   topicPrefix?: string;
   /** Where rejected and dead messages go; undefined drops them. @default none */
   deadLetterQueue?: string;
-  /** Deliveries of one message before it is dead. @default 5 */
+  /** Failed deliveries of one message after which it is dead (dead-lettered or dropped). @default 5 */
   redeliveryLimit?: number;
-  /** Credit given to each producer. @default 100 */
+  /** Credit given to each producer (at most: a queue near its depth limit gives less). @default 100 */
   window?: number;
   /** Where diagnostics go. @default none */
   logger?: Logger;
@@ -51,24 +61,46 @@ export interface BrokerOptions {
   transactionTimeout?: number;
 }
 
+/** Options of {@link Broker.shutdown}. */
+export interface ShutdownOptions {
+  /** How long to wait for the peers to close their side before the sockets are dropped, in ms. @default 1000 */
+  timeout?: number;
+}
+
+const notFound = (description: string) => new Condition(ErrorCondition.notFound, description);
+
 export class Broker extends MessagingHandler {
   readonly nodes = new Map<string, Node>();
-  private readonly nodeOf = new WeakMap<Link, Node>();
-  private readonly topicPrefix: string;
-  private readonly dlq: string | undefined;
-  private readonly limit: number;
-  /** The coordinator links (receivers of declares and discharges). */
-  private readonly coordinators = new WeakSet<Link>();
-  /** The container serving the broker, known from its events (for the transaction timeouts). */
-  private container: Container | undefined;
+  /** The durable subscriptions, attached or not. */
+  readonly durables = new DurableSubscriptions();
+  /** The limits in force. */
+  readonly limits: Required<BrokerLimits>;
   /** The local transactions. */
   readonly transactions: TransactionManager;
+  /** The connections served (open here). */
+  readonly connections = new Set<Connection>();
+  /** The node of each link (a consumer's source, a producer's target). */
+  readonly nodeOf = new WeakMap<Link, Node>();
+  private readonly durableOf = new WeakMap<Link, Durable>();
+  private readonly topicPrefix: string;
+  private readonly limit: number;
+  private readonly credit: ProducerCredit;
+  private readonly outcomes: Outcomes;
+  private readonly incoming: Incoming;
+  /** The coordinator links (receivers of declares and discharges). */
+  private readonly coordinators = new WeakSet<Link>();
+  /** The container serving the broker, known from its events. */
+  private container: Container | undefined;
+  /** Set by shutdown(): called once the last connection is gone. */
+  private stopping: (() => void) | undefined;
 
   constructor(options: BrokerOptions = {}) {
-    super({ prefetch: options.window ?? 100, autoAccept: false, autoSettle: true, logger: options.logger });
+    // Credit to producers is given here, not by the flow controller, to respect queue depths.
+    super({ prefetch: 0, autoAccept: false, autoSettle: true, logger: options.logger });
+    this.limits = resolveLimits(options);
     this.topicPrefix = options.topicPrefix ?? 'topic://';
-    this.dlq = options.deadLetterQueue;
     this.limit = options.redeliveryLimit ?? 5;
+    this.credit = new ProducerCredit(options.window ?? 100, this.limits.maxQueueDepth);
     this.transactions = new TransactionManager(
       options.transactionTimeout,
       (ms, f) => {
@@ -76,9 +108,28 @@ export class Broker extends MessagingHandler {
         return () => task?.cancel();
       },
       (nodes) => {
-        for (const n of nodes) n.dispatch();
+        for (const n of nodes) this.dispatch(n);
       },
     );
+    this.incoming = new Incoming({
+      coordinators: this.coordinators,
+      transactions: this.transactions,
+      node: (address) => this.node(address),
+      cannotExist: (address) => this.cannotExist(address),
+      dispatch: (node) => this.dispatch(node),
+      maxQueueDepth: this.limits.maxQueueDepth,
+      logger: this.logger,
+    });
+    this.outcomes = new Outcomes({
+      nodeOf: this.nodeOf,
+      transactions: this.transactions,
+      node: (address) => this.node(address),
+      dispatch: (node) => this.dispatch(node),
+      redeliveryLimit: this.limit,
+      deadLetterQueue: options.deadLetterQueue,
+      maxQueueDepth: this.limits.maxQueueDepth,
+      logger: this.logger,
+    });
   }
 
   /** The node of an address, made on demand. */
@@ -91,51 +142,159 @@ export class Broker extends MessagingHandler {
     return n;
   }
 
-  override onConnectionOpening(event: Event): void {
-    event.connection!.offeredCapabilities = ['ANONYMOUS-RELAY'];
+  /** Whether an address cannot name a node: a dynamic node's address, that node gone. */
+  private cannotExist(address: string): boolean {
+    return address.startsWith(DYNAMIC_PREFIX) && !this.nodes.has(address);
   }
+
+  /**
+   * Closes every connection (`amqp:connection:forced`, so clients that reconnect will), waits for the
+   * peers to close theirs (up to `timeout`), then stops the container. New connections meanwhile are
+   * closed as they open.
+   */
+  shutdown(options: ShutdownOptions = {}): Promise<void> {
+    const condition = new Condition(ErrorCondition.connectionForced, 'the broker is shutting down');
+    return new Promise<void>((resolve) => {
+      let finished = false;
+      const finish = (): void => {
+        if (finished) return;
+        finished = true;
+        clearTimeout(timer);
+        // Those that did not answer are dropped with the sockets.
+        for (const c of [...this.connections]) this.untrack(c);
+        this.container?.stop();
+        resolve();
+      };
+      const timer = setTimeout(finish, options.timeout ?? 1000);
+      this.stopping = finish;
+      this.transactions.abortAll();
+      for (const c of [...this.connections]) c.close(condition);
+      if (this.connections.size === 0) finish();
+    });
+  }
+
+  private untrack(c: Connection | undefined): void {
+    if (c === undefined) return;
+    for (const l of c.links) this.gone(l, false);
+    if (this.connections.delete(c) && this.connections.size === 0) this.stopping?.();
+  }
+
+  // Connections and sessions ------------------------------------------------------------------------
+
+  override onReactorInit(event: Event): void {
+    this.container = event.container;
+    super.onReactorInit(event);
+  }
+
+  override onConnectionOpening(event: Event): void {
+    const c = event.connection!;
+    this.container = event.container;
+    c.offeredCapabilities = ['ANONYMOUS-RELAY'];
+    if (this.stopping !== undefined) {
+      c.close(new Condition(ErrorCondition.connectionForced, 'the broker is shutting down'));
+    } else if (this.connections.size >= this.limits.maxConnections) {
+      c.close(overLimit('maxConnections', this.limits.maxConnections));
+    } else this.connections.add(c);
+  }
+
+  override onConnectionClosing(event: Event): void {
+    this.untrack(event.connection);
+  }
+
+  override onConnectionClosed(event: Event): void {
+    this.untrack(event.connection);
+  }
+
+  override onConnectionError(event: Event): void {
+    super.onConnectionError(event);
+    this.untrack(event.connection);
+  }
+
+  override onDisconnected(event: Event): void {
+    this.untrack(event.connection);
+  }
+
+  onTransportClosed(event: Event): void {
+    this.untrack(event.connection);
+  }
+
+  override onSessionOpening(event: Event): void {
+    const s = event.session!;
+    const max = this.limits.maxSessionsPerConnection;
+    if (openSessions(s.connection, s) >= max) s.close(overLimit('maxSessionsPerConnection', max));
+  }
+
+  /** A session ended: its links are detached, not closed (durable subscriptions stay). */
+  override onSessionClosing(event: Event): void {
+    for (const l of event.session!.links) this.gone(l, false);
+  }
+
+  override onSessionClosed(event: Event): void {
+    for (const l of event.session!.links) this.gone(l, false);
+  }
+
+  /** A peer ending a session with an error ends that session only, not the connection. */
+  override onSessionError(event: Event): void {
+    this.logger.warn(`session ended by peer: ${event.session?.remoteCondition?.description ?? ''}`);
+    for (const l of event.session!.links) this.gone(l, false);
+  }
+
+  // Links ---------------------------------------------------------------------------------------------
 
   override onLinkOpening(event: Event): void {
     const link = event.link!;
+    const max = this.limits.maxLinksPerConnection;
+    if (openLinks(link.connection, link) >= max)
+      return this.refuse(link, overLimit('maxLinksPerConnection', max));
     if (link instanceof Sender) this.openConsumer(link);
     else this.openProducer(link as Receiver);
   }
 
+  override onLinkOpened(event: Event): void {
+    const r = event.receiver;
+    if (r !== undefined) this.credit.topUp(r, this.nodeOf.get(r));
+  }
+
   private openConsumer(link: Sender): void {
     const remote = link.remoteSource;
-    if (remote === undefined) return this.refuse(link, 'amqp:not-found', 'no source');
+    if (remote === undefined) return this.refuse(link, notFound('no source'));
     link.source.copy(remote);
     let address = remote.address;
     const temporary = remote.dynamic;
     if (temporary) {
-      address = `dynamic-${randomUUID()}`;
+      address = `${DYNAMIC_PREFIX}${randomUUID()}`;
       link.source.address = address;
     }
-    if (address === undefined)
-      return this.refuse(link, 'amqp:not-found', 'a consumer needs a source address');
-    const topic = remote.capabilities?.includes('topic') ?? false;
-    const node = this.node(address, topic, temporary);
-    const browse = remote.distributionMode === 'copy';
-    let selects: ((m: Message) => boolean) | undefined;
-    link.source.filter = undefined;
-    for (const [key, value] of remote.filter ?? []) {
-      if (!(value instanceof Described)) continue;
-      const d = value.descriptor;
-      const isSelector =
-        (d instanceof AmqpSymbol && d.value === SELECTOR_FILTER) ||
-        (d instanceof ULong && d.value === SELECTOR_FILTER_CODE);
-      if (!isSelector || typeof value.value !== 'string') continue;
-      try {
-        const s = parseSelector(value.value);
-        selects = (m) => s.matches(m);
-        // The filter is echoed back only when it is applied.
-        link.source.filter = new Map([[key, value]]);
-      } catch (e) {
-        return this.refuse(link, 'amqp:invalid-field', `bad selector: ${(e as Error).message}`);
-      }
+    if (!address) return this.refuse(link, notFound('a consumer needs a source address'));
+    if (!temporary && this.cannotExist(address))
+      return this.refuse(link, notFound(`no such node: ${address}`));
+    let filter: AppliedFilter | undefined;
+    try {
+      filter = selectorFilter(remote.filter);
+    } catch (e) {
+      const bad = `bad selector: ${(e as Error).message}`;
+      return this.refuse(link, new Condition(ErrorCondition.invalidField, bad));
     }
-    node.consumers.push({ link, browse, selects, seen: 0 });
+    link.source.filter = filter?.echo;
+    const node = this.node(address, remote.capabilities?.includes('topic') ?? false, temporary);
+    const consumer: Consumer = {
+      link,
+      browse: remote.distributionMode === 'copy',
+      selects: filter?.selects,
+      seen: 0,
+    };
+    if (node.topic) {
+      const durable = this.durables.subscribe(consumer, node, filter, (holder) => this.steal(holder));
+      if (durable !== undefined) this.durableOf.set(link, durable);
+    }
+    node.consumers.push(consumer);
     this.nodeOf.set(link, node);
+  }
+
+  /** A durable subscription's link loses it to a new attach (a client back before its old link was seen go). */
+  private steal(holder: Sender): void {
+    holder.detach(new Condition(ErrorCondition.stolen, 'the subscription was attached elsewhere'));
+    this.gone(holder, false);
   }
 
   private openProducer(link: Receiver): void {
@@ -144,137 +303,53 @@ export class Broker extends MessagingHandler {
     if (remote?.type === 'coordinator') {
       const asked = remote.capabilities;
       if (asked !== undefined && asked.length > 0 && !asked.includes(LOCAL_TRANSACTIONS)) {
-        return this.refuse(link, 'amqp:not-implemented', 'only local transactions are supported');
+        const c = new Condition(ErrorCondition.notImplemented, 'only local transactions are supported');
+        return this.refuse(link, c);
       }
       link.target.capabilities = [LOCAL_TRANSACTIONS];
       this.coordinators.add(link);
       return;
     }
     const address = remote?.address;
-    if (address !== undefined)
-      this.nodeOf.set(link, this.node(address, remote?.capabilities?.includes('topic')));
+    if (address === undefined) return; // the anonymous relay: routed by each message's address
+    if (this.cannotExist(address)) return this.refuse(link, notFound(`no such node: ${address}`));
+    const node = this.node(address, remote?.capabilities?.includes('topic'));
+    this.nodeOf.set(link, node);
+    node.producers.add(link);
   }
 
-  private refuse(link: Link, condition: string, description: string): void {
+  /** Refuses a link: attached and closed at once with `condition`; its session lives on. */
+  private refuse(link: Link, condition: Condition): void {
     link.open();
-    link.close(new Condition(condition, description));
+    link.close(condition);
   }
 
-  override onSendable(event: Event): void {
-    this.nodeOf.get(event.link!)?.dispatch();
-    // A consumer asked to drain: what could go has gone, the rest of its credit is given back, so its
-    // drain completes even when the queue is empty.
-    const sender = event.sender;
-    if (sender?.drain) sender.drained();
+  override onLinkClosing(event: Event): void {
+    this.gone(event.link!, true);
   }
 
-  override onMessage(event: Event): void {
-    const delivery = event.delivery!;
-    const message = event.message!;
-    this.container = event.container;
-    if (this.coordinators.has(event.link!)) return this.control(delivery, message);
-    const target = this.nodeOf.get(event.link!);
-    const address = target?.address ?? message.address;
-    if (address === undefined) {
-      delivery.update(
-        Object.assign(new Rejected(), { error: new Condition('amqp:not-found', 'no address').toError() }),
-      );
-      delivery.settle();
-      return;
-    }
-    const node = target ?? this.node(address);
-    const state = delivery.remote;
-    if (state instanceof TransactionalState) {
-      if (!this.transactions.holdSend(state.txnId, node, message)) {
-        delivery.update(rejected(UNKNOWN_ID, 'no such transaction'));
-      } else {
-        delivery.update(
-          Object.assign(new TransactionalState(), { txnId: state.txnId, outcome: new Accepted() }),
-        );
-      }
-      delivery.settle();
-      return;
-    }
-    node.put(message);
-    this.accept(delivery);
-    node.dispatch();
+  override onLinkClosed(event: Event): void {
+    this.gone(event.link!, true);
   }
 
-  /** A declare or a discharge on a coordinator link: answered with its outcome, settled. */
-  private control(delivery: Delivery, message: Message): void {
-    const c = parseControl(message.body);
-    if (c.kind === 'declare') delivery.update(this.transactions.declare(delivery.link));
-    else if (c.kind === 'discharge') delivery.update(this.transactions.discharge(c.txnId, c.fail));
-    else delivery.update(rejected('amqp:not-implemented', 'not a declare or a discharge'));
-    delivery.settle();
+  /** A peer closing a link with an error closes that link only, not the connection. */
+  override onLinkError(event: Event): void {
+    this.logger.warn(`link closed by peer: ${event.link?.remoteCondition?.description ?? ''}`);
+    this.gone(event.link!, true);
+  }
+
+  /** The peer detached a link without closing it: detached here too, its durable subscription kept. */
+  onLinkRemoteDetach(event: Event): void {
+    const link = event.link!;
+    if (link.localState === State.LOCAL_ACTIVE) link.detach();
+    this.gone(link, false);
   }
 
   /**
-   * An outcome under a transaction: the message stays taken until the discharge; the commit applies
-   * the outcome (`what`), the abort puts the message back. Under an unknown id it is put back at once.
-   * Returns false when the outcome is not transactional.
+   * A link went away: a consumer's unsettled messages go back for the others (or its durable
+   * subscription, kept unless `closed`); a dynamic node goes with its last consumer.
    */
-  private transactional(d: Delivery, what: 'drop' | 'redeliver' | 'redeliver-elsewhere'): boolean {
-    const state = d.remote;
-    if (!(state instanceof TransactionalState)) return false;
-    const node = this.nodeOf.get(d.link);
-    const entry = node?.outstanding.get(d);
-    if (node === undefined || entry === undefined) return true;
-    const rejectedOutcome = state.outcome instanceof Rejected;
-    const onCommit =
-      what === 'drop' && !rejectedOutcome
-        ? undefined
-        : () => {
-            // Outstanding again for a moment, so the commit settles it as a plain outcome would (the
-            // consumer may be gone by now: its node was kept).
-            node.outstanding.set(d, entry);
-            const e = node.settled(d, what, this.limit);
-            if (e !== undefined) this.deadLetter(e);
-          };
-    if (this.transactions.holdAccept(state.txnId, d, node, entry, onCommit, what !== 'drop')) {
-      node.outstanding.delete(d);
-    } else this.outcome(d, 'redeliver');
-    return true;
-  }
-
-  override onAccepted(event: Event): void {
-    const d = event.delivery!;
-    if (!this.transactional(d, 'drop')) this.outcome(d, 'drop');
-  }
-
-  override onRejected(event: Event): void {
-    const d = event.delivery!;
-    if (this.transactional(d, 'drop')) return;
-    const e = this.outcome(d, 'drop');
-    if (e !== undefined) this.deadLetter(e);
-  }
-
-  override onReleased(event: Event): void {
-    const d = event.delivery!;
-    const r = d.remote instanceof TransactionalState ? d.remote.outcome : d.remote;
-    let what: 'redeliver' | 'redeliver-elsewhere' | undefined;
-    if (r instanceof Modified) what = r.undeliverableHere ? 'redeliver-elsewhere' : 'redeliver';
-    else if (r instanceof Released) what = 'redeliver';
-    if (what !== undefined && !this.transactional(d, what)) this.outcome(d, what);
-  }
-
-  private outcome(d: Delivery, what: 'drop' | 'redeliver' | 'redeliver-elsewhere'): Entry | undefined {
-    const node = this.nodeOf.get(d.link);
-    if (node === undefined) return undefined;
-    const e = node.settled(d, what, this.limit);
-    if (e !== undefined && what !== 'drop') this.deadLetter(e);
-    node.dispatch();
-    return e;
-  }
-
-  private deadLetter(e: Entry): void {
-    if (this.dlq === undefined) return;
-    this.node(this.dlq).put(e.message);
-    this.node(this.dlq).dispatch();
-  }
-
-  /** A consumer went away: its unsettled messages go to the others; a dynamic node goes with it. */
-  private gone(link: Link): void {
+  private gone(link: Link, closed: boolean): void {
     if (this.coordinators.has(link)) {
       this.coordinators.delete(link);
       this.transactions.abortOwnedBy(link);
@@ -282,30 +357,55 @@ export class Broker extends MessagingHandler {
     const node = this.nodeOf.get(link);
     if (node === undefined) return;
     this.nodeOf.delete(link);
-    if (link instanceof Sender) {
-      for (const dead of node.remove(link, this.limit)) this.deadLetter(dead);
-      if (node.temporary && node.consumers.length === 0) this.nodes.delete(node.address);
-      else node.dispatch();
+    if (link instanceof Receiver) {
+      node.producers.delete(link);
+      return;
     }
+    const durable = this.durableOf.get(link);
+    this.durableOf.delete(link);
+    for (const dead of node.remove(link as Sender, this.limit, durable !== undefined && !closed)) {
+      this.outcomes.deadLetter(dead);
+    }
+    if (durable !== undefined && closed) this.durables.delete(durable);
+    if (node.temporary && node.consumers.length === 0) this.nodes.delete(node.address);
+    else this.dispatch(node);
   }
 
-  override onLinkClosing(event: Event): void {
-    this.gone(event.link!);
+  // Messages ------------------------------------------------------------------------------------------
+
+  override onSendable(event: Event): void {
+    const n = this.nodeOf.get(event.link!);
+    if (n !== undefined) this.dispatch(n);
+    // A consumer asked to drain: what could go has gone, the rest of its credit is given back, so its
+    // drain completes even when the queue is empty.
+    const sender = event.sender;
+    if (sender?.drain) sender.drained();
   }
 
-  override onLinkClosed(event: Event): void {
-    this.gone(event.link!);
+  /** Sends what a node's consumers have credit for, then gives its producers the room it has. */
+  private dispatch(node: Node): void {
+    node.dispatch();
+    this.credit.refill(node);
   }
 
-  override onConnectionClosing(event: Event): void {
-    for (const l of event.connection!.links) this.gone(l);
+  override onMessage(event: Event): void {
+    const delivery = event.delivery!;
+    const link = event.receiver!;
+    this.container = event.container;
+    const target = this.nodeOf.get(link);
+    this.incoming.receive(delivery, event.message!, link, target);
+    this.credit.topUp(link, target);
   }
 
-  override onConnectionClosed(event: Event): void {
-    for (const l of event.connection!.links) this.gone(l);
+  override onAccepted(event: Event): void {
+    this.outcomes.accepted(event.delivery!);
   }
 
-  override onDisconnected(event: Event): void {
-    for (const l of event.connection?.links ?? []) this.gone(l);
+  override onRejected(event: Event): void {
+    this.outcomes.rejected(event.delivery!);
+  }
+
+  override onReleased(event: Event): void {
+    this.outcomes.released(event.delivery!);
   }
 }

@@ -18,7 +18,10 @@ import {
   Rejected,
   ULong,
 } from '../index.js';
-import type { Entry, Node } from './queue.js';
+import type { Back, Entry, Node } from './queue.js';
+
+/** Back where it came from, not counted as a failed delivery. */
+const REQUEUE: Back = { failed: false };
 
 /** The condition of a discharge (or transactional work) naming no known transaction. */
 export const UNKNOWN_ID = 'amqp:transaction:unknown-id';
@@ -150,6 +153,7 @@ export class TransactionManager {
     const work = this.get(id);
     if (work === undefined) return false;
     work.sends.push({ node, message });
+    node.held++;
     return true;
   }
 
@@ -185,11 +189,12 @@ export class TransactionManager {
     this.txns.delete(key(work.id));
     work.cancelTimer?.();
     const touched = new Set<Node>();
+    for (const s of work.sends) s.node.held--;
     if (fail) {
-      // Back at the head of their nodes, in the order they were sent.
+      // Back at the head of their nodes (or subscriptions), in the order they were sent. An abort is not
+      // a failed delivery: the delivery-count stays, so aborts never count against the redelivery limit.
       for (const a of [...work.accepts.values()].reverse()) {
-        a.entry.deliveryCount++;
-        a.node.messages.unshift(a.entry);
+        a.node.putBack(a.entry, REQUEUE, 0);
         touched.add(a.node);
       }
     } else {

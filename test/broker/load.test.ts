@@ -95,7 +95,9 @@ test(`${PRODUCERS} producers, ${CONSUMERS} consumers, ${TOTAL} messages through 
   const before = process.memoryUsage();
   let peakRss = before.rss;
   let peakHeap = before.heapUsed;
+  let peakDepth = 0;
   const sampler = setInterval(() => {
+    peakDepth = Math.max(peakDepth, broker.nodes.get(QUEUE)?.depth ?? 0);
     const m = process.memoryUsage();
     peakRss = Math.max(peakRss, m.rss);
     peakHeap = Math.max(peakHeap, m.heapUsed);
@@ -132,7 +134,7 @@ test(`${PRODUCERS} producers, ${CONSUMERS} consumers, ${TOTAL} messages through 
     `${TOTAL} messages in ${seconds.toFixed(1)} s: ${Math.round(TOTAL / seconds)} msg/s; ` +
       `rss ${(before.rss / MB).toFixed(0)} -> peak ${(peakRss / MB).toFixed(0)} -> ${(afterRun.rss / MB).toFixed(0)} MB, ` +
       `heapUsed ${(before.heapUsed / MB).toFixed(0)} -> peak ${(peakHeap / MB).toFixed(0)} -> ${(afterRun.heapUsed / MB).toFixed(0)} MB; ` +
-      `per consumer ${consumers.map((c) => c.received).join('/')}`,
+      `per consumer ${consumers.map((c) => c.received).join('/')}; queue depth peak ${peakDepth}`,
   );
 
   assert.equal(confirmed, TOTAL, 'every message accepted by the broker');
@@ -147,6 +149,7 @@ test(`${PRODUCERS} producers, ${CONSUMERS} consumers, ${TOTAL} messages through 
     'every consumer got some',
   );
   assert.equal(broker.nodes.get(QUEUE)?.messages.length ?? 0, 0, 'the queue is empty');
+  assert.ok(peakDepth <= broker.limits.maxQueueDepth, `the queue reached ${peakDepth}`);
   assert.ok(peakRss - before.rss < 300 * MB, `rss grew by ${((peakRss - before.rss) / MB).toFixed(0)} MB`);
 
   bc.stop();

@@ -259,7 +259,23 @@ describe('broker transactions', () => {
     const again = new Receive(b.url, 'tq4', 3);
     await client(again);
     assert.deepEqual(again.bodies, ['m1', 'm2', 'm3']);
-    assert.deepEqual(again.counts, [1, 1, 1]);
+    // Issue 5: an abort is not a failed delivery, so the delivery-count stays.
+    assert.deepEqual(again.counts, [0, 0, 0]);
+  });
+
+  it('aborts do not count against the redelivery limit (issue 5)', async () => {
+    const b = await startBroker({ redeliveryLimit: 2, deadLetterQueue: 'dlq' });
+    await client(new Send(b.url, 'tq13', messages(1)));
+    for (let i = 0; i < 4; i++) {
+      const r = new TxRecv(b.url, 'tq13', 1, 'abort');
+      await client(r);
+      assert.equal(r.result, 'aborted');
+      assert.deepEqual(queued(b, 'tq13'), ['m1'], `after abort ${i + 1}`);
+    }
+    assert.equal(queued(b, 'dlq'), undefined, 'nothing dead');
+    const again = new Receive(b.url, 'tq13', 1);
+    await client(again);
+    assert.deepEqual(again.counts, [0]);
   });
 
   it('transactional accepts settled before the discharge are consumed by the commit', async () => {
