@@ -3,113 +3,28 @@
  * own Python examples in both directions, asserting what they print.
  */
 import assert from 'node:assert/strict';
-import { type ChildProcess, spawn } from 'node:child_process';
-import net from 'node:net';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { fileURLToPath } from 'node:url';
-import { PYTHON, protonAvailable, requireProton } from '../support/proton-python.js';
+import {
+  assertOk,
+  freePort,
+  killAll,
+  RESPONSES,
+  run,
+  type Started,
+  sequence,
+  start,
+  stop,
+  waitFor,
+  waitForPort,
+} from '../support/examples-runner.js';
+import { protonAvailable, requireProton } from '../support/proton-python.js';
 
-const PY_EXAMPLES = '/usr/share/proton/examples/python';
-const REQUESTS = [
-  'Twas brillig, and the slithy toves',
-  'Did gire and gymble in the wabe.',
-  'All mimsy were the borogroves,',
-  'And the mome raths outgrabe.',
-];
-const RESPONSES = REQUESTS.map((r) => `${r} => ${r.toUpperCase()}`);
-
-const children = new Set<ChildProcess>();
-
-interface Result {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-  lines: string[];
-}
-
-/** The command line of one of our examples (`ts:NAME`) or of one of Proton's (`py:NAME`). */
-function command(example: string, args: readonly string[]): [string, string[]] {
-  const [kind, name] = example.split(':') as [string, string];
-  if (kind === 'py') return [PYTHON, [`${PY_EXAMPLES}/${name}.py`, ...args]];
-  return [process.execPath, [fileURLToPath(new URL(`../../examples/${name}.js`, import.meta.url)), ...args]];
-}
-
-/** Starts an example; `done` resolves when it exits (it is killed after `timeoutMs`). */
-function start(example: string, args: readonly string[], timeoutMs = 10_000) {
-  const [cmd, argv] = command(example, args);
-  const child = spawn(cmd, argv, { stdio: ['ignore', 'pipe', 'pipe'] });
-  children.add(child);
-  let stdout = '';
-  let stderr = '';
-  child.stdout?.on('data', (d: Buffer) => {
-    stdout += d.toString();
-  });
-  child.stderr?.on('data', (d: Buffer) => {
-    stderr += d.toString();
-  });
-  const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
-  const done = new Promise<Result>((resolve) => {
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      children.delete(child);
-      resolve({ code, stdout, stderr, lines: stdout.split('\n').filter((l) => l !== '') });
-    });
-  });
-  return { child, done, output: () => stdout };
-}
-
-/** Runs an example to its end. */
-const run = (example: string, args: readonly string[], timeoutMs = 10_000): Promise<Result> =>
-  start(example, args, timeoutMs).done;
-
-/** Stops a long-running example (a server) and returns what it printed. */
-async function stop(p: ReturnType<typeof start>): Promise<Result> {
-  p.child.kill('SIGINT');
-  return p.done;
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.on('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as net.AddressInfo).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
-
-async function waitForPort(port: number, timeoutMs = 5000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const ok = await new Promise<boolean>((resolve) => {
-      const s = net.connect(port, '127.0.0.1');
-      s.on('connect', () => {
-        s.destroy();
-        resolve(true);
-      });
-      s.on('error', () => resolve(false));
-    });
-    if (ok) return;
-    if (Date.now() > deadline) throw new Error(`nothing listens on port ${port}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
-async function waitForOutput(p: ReturnType<typeof start>, text: string, timeoutMs = 5000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!p.output().includes(text)) {
-    if (Date.now() > deadline) throw new Error(`no '${text}' in ${JSON.stringify(p.output())}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
-
-const sequence = (n: number): string[] => Array.from({ length: n }, (_, i) => `{'sequence': ${i + 1}}`);
-
-function assertOk(r: Result, lines: readonly string[], what: string): void {
-  assert.equal(r.code, 0, `${what} exited ${r.code}: ${r.stderr}`);
-  assert.deepEqual(r.lines, lines, `${what}: ${r.stderr}`);
-}
+/** Waits until the example has printed `text`. */
+const waitForOutput = (p: Started, text: string): Promise<void> =>
+  waitFor(`'${text}' in the output`, () => p.output().includes(text));
 
 let broker: string;
 let queues = 0;
@@ -119,13 +34,16 @@ const queue = (): string => `${broker}/examples-${++queues}`;
 before(async () => {
   if (!protonAvailable()) return;
   const port = await freePort();
-  start('py:broker', ['-a', `127.0.0.1:${port}`], 60_000);
+  start('py:broker', ['-a', `127.0.0.1:${port}`], { timeoutMs: 120_000 });
   await waitForPort(port);
   broker = `127.0.0.1:${port}`;
 });
 
+const dirs: string[] = [];
+
 after(() => {
-  for (const c of children) c.kill('SIGKILL');
+  killAll();
+  for (const d of dirs) rmSync(d, { recursive: true, force: true });
 });
 
 test('options: --help lists the options, a bad value exits 2 naming the option', async () => {
@@ -255,4 +173,46 @@ test('recurring_timer prints Tick...', async () => {
     r.lines.every((l) => l === 'Tick...'),
     r.stdout,
   );
+});
+
+for (const client of ['ts:client', 'py:client'] as const) {
+  test(`${client} with ts:abstract_server`, async (t) => {
+    if (!requireProton(t)) return;
+    const q = queue();
+    const s = start('ts:abstract_server', ['-a', q]);
+    assertOk(await run(client, ['-a', q]), RESPONSES, client);
+    const out = await stop(s);
+    assert.equal(out.lines.length, RESPONSES.length, out.stdout);
+    // Every request came from the client's one reply queue, a UUID broker.py made.
+    assert.equal(new Set(out.lines).size, 1, out.stdout);
+    assert.match(out.lines[0] ?? '', /^Request from: [0-9a-f-]{36}$/);
+  });
+}
+
+test('ts:db_ctrl, ts:db_send then ts:db_recv, as test_examples.py runs them', async (t) => {
+  if (!requireProton(t)) return;
+  const q = queue();
+  const cwd = mkdtempSync(join(tmpdir(), 'proton-ts-db-'));
+  dirs.push(cwd);
+  for (const db of ['src_db', 'dst_db']) assertOk(await run('ts:db_ctrl', ['init', db], { cwd }), [], db);
+  const fill = start('ts:db_ctrl', ['insert', 'src_db'], { cwd, stdin: true });
+  for (let i = 1; i <= 21; i++) fill.write(`Message-${i}`);
+  fill.child.stdin?.end();
+  assertOk(await fill.done, [], 'insert');
+  // The receiver first, as test_examples.py: it waits for what the sender sends.
+  const r = start('ts:db_recv', ['-a', q, '-m', '20'], { cwd });
+  const sent = await run('ts:db_send', ['-a', q, '-m', '20'], { cwd });
+  assert.equal(sent.code, 0, sent.stderr);
+  assert.equal(sent.lines.filter((l) => l.startsWith('settled message ')).length, 20, sent.stdout);
+  assertOk(
+    await r.done,
+    Array.from({ length: 20 }, (_, i) => `inserted message ${i + 1}`),
+    'db_recv',
+  );
+  assertOk(
+    await run('ts:db_ctrl', ['list', 'dst_db'], { cwd }),
+    Array.from({ length: 20 }, (_, i) => `(${i + 1}, 'Message-${i + 1}')`),
+    'dst_db',
+  );
+  assertOk(await run('ts:db_ctrl', ['list', 'src_db'], { cwd }), ["(21, 'Message-21')"], 'src_db');
 });

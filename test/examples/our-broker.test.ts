@@ -4,92 +4,21 @@
  * print. Unlike Proton's broker.py, ours filters by selector and browses without consuming.
  */
 import assert from 'node:assert/strict';
-import { type ChildProcess, spawn } from 'node:child_process';
 import { after, before, test } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import { Broker } from '../../src/broker/index.js';
 import { Container } from '../../src/index.js';
-import { PYTHON, requireProton } from '../support/proton-python.js';
-
-const PY_EXAMPLES = '/usr/share/proton/examples/python';
-const REQUESTS = [
-  'Twas brillig, and the slithy toves',
-  'Did gire and gymble in the wabe.',
-  'All mimsy were the borogroves,',
-  'And the mome raths outgrabe.',
-];
-const RESPONSES = REQUESTS.map((r) => `${r} => ${r.toUpperCase()}`);
-
-interface Result {
-  code: number | null;
-  signal: NodeJS.Signals | null;
-  stdout: string;
-  stderr: string;
-  lines: string[];
-}
-
-interface Started {
-  child: ChildProcess;
-  done: Promise<Result>;
-  output(): string;
-}
-
-const children = new Set<ChildProcess>();
-
-/** Starts one of our examples (`ts:NAME`) or one of Proton's (`py:NAME`); killed after `timeoutMs`. */
-function start(example: string, args: readonly string[], timeoutMs = 10_000): Started {
-  const [kind, name] = example.split(':') as [string, string];
-  const [cmd, argv] =
-    kind === 'py'
-      ? [PYTHON, [`${PY_EXAMPLES}/${name}.py`, ...args]]
-      : [process.execPath, [fileURLToPath(new URL(`../../examples/${name}.js`, import.meta.url)), ...args]];
-  const child = spawn(cmd, argv, {
-    stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, PYTHONUNBUFFERED: '1' },
-  });
-  children.add(child);
-  let stdout = '';
-  let stderr = '';
-  child.stdout?.on('data', (d: Buffer) => {
-    stdout += d.toString();
-  });
-  child.stderr?.on('data', (d: Buffer) => {
-    stderr += d.toString();
-  });
-  const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
-  const done = new Promise<Result>((resolve) => {
-    child.on('close', (code, signal) => {
-      clearTimeout(timer);
-      children.delete(child);
-      resolve({ code, signal, stdout, stderr, lines: stdout.split('\n').filter((l) => l !== '') });
-    });
-  });
-  return { child, done, output: () => stdout };
-}
-
-const run = (example: string, args: readonly string[], timeoutMs = 10_000): Promise<Result> =>
-  start(example, args, timeoutMs).done;
-
-async function stop(p: Started): Promise<Result> {
-  p.child.kill('SIGINT');
-  return p.done;
-}
-
-async function waitFor(what: string, ok: () => boolean, timeoutMs = 5000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!ok()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
-
-const sequence = (n: number, from = 1): string[] =>
-  Array.from({ length: n }, (_, i) => `{'sequence': ${i + from}}`);
-
-function assertOk(r: Result, lines: readonly string[], what: string): void {
-  assert.equal(r.code, 0, `${what} exited ${r.code} (${r.signal}): ${r.stderr}`);
-  assert.deepEqual(r.lines, lines, `${what}: ${r.stderr}`);
-}
+import {
+  assertOk,
+  killAll,
+  REQUESTS,
+  RESPONSES,
+  run,
+  sequence,
+  start,
+  stop,
+  waitFor,
+} from '../support/examples-runner.js';
+import { requireProton } from '../support/proton-python.js';
 
 let broker: Broker;
 let container: Container;
@@ -112,7 +41,7 @@ before(async () => {
 });
 
 after(async () => {
-  for (const c of children) c.kill('SIGKILL');
+  killAll();
   container.stop();
   await running.catch(() => {});
 });
@@ -125,6 +54,7 @@ for (const [sender, receiver, needsProton] of [
   ['ts:simple_send', 'ts:simple_recv', false],
   ['py:simple_send', 'ts:simple_recv', true],
   ['ts:simple_send', 'py:simple_recv', true],
+  ['py:simple_send', 'py:simple_recv', true],
 ] as const) {
   test(`${sender} then ${receiver}`, async (t) => {
     if (needsProton && !requireProton(t)) return;
@@ -151,6 +81,7 @@ for (const [server, client, needsProton] of [
   ['ts:server', 'ts:client', false],
   ['ts:server', 'py:client', true],
   ['py:server', 'ts:client', true],
+  ['py:server', 'py:client', true],
 ] as const) {
   test(`${client} with ${server}`, async (t) => {
     if (needsProton && !requireProton(t)) return;
