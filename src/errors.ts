@@ -122,3 +122,72 @@ export class Release extends ProtonError {
     this.name = 'Release';
   }
 }
+
+// ------------------------------------------------------------------------------------------------
+// The promise API's errors (src/promise/), named as Proton's blocking utilities name them.
+
+/** An operation did not complete in the time it was given (Proton's `Timeout`). */
+export class Timeout extends ProtonError {
+  constructor(message: string, options: ProtonErrorOptions = {}) {
+    super(message, { condition: 'amqp:resource-limit-exceeded', ...options });
+    this.name = 'Timeout';
+  }
+}
+
+/** An operation was called off through its AbortSignal; `cause` is the signal's reason. */
+export class OperationAborted extends ProtonError {
+  constructor(message: string, options: ProtonErrorOptions = {}) {
+    super(message, { condition: 'amqp:internal-error', ...options });
+    this.name = 'OperationAborted';
+  }
+}
+
+/**
+ * The connection was closed (by the peer, with `condition` when it gave one) or lost for good, so what
+ * was waiting on it cannot complete (Proton's `ConnectionClosed`).
+ */
+export class ConnectionClosed extends ProtonError {
+  constructor(message: string, options: ProtonErrorOptions = {}) {
+    super(message, { condition: 'amqp:connection:forced', ...options });
+    this.name = 'ConnectionClosed';
+  }
+}
+
+/** A link was closed by the peer (or refused at attach), with its condition (Proton's `LinkDetached`). */
+export class LinkDetached extends ProtonError {
+  constructor(message: string, options: ProtonErrorOptions = {}) {
+    super(message, { condition: 'amqp:link:detach-forced', ...options });
+    this.name = 'LinkDetached';
+  }
+}
+
+/**
+ * A message sent was not accepted: `outcome` says how the receiver settled it ('rejected', 'released'
+ * or 'modified') and `state` is the outcome itself, with its error or its delivery-failed flags
+ * (Proton's `SendException`, whose `state` this is).
+ */
+export class SendException extends ProtonError {
+  constructor(
+    message: string,
+    /** 'rejected', 'released' or 'modified'. */
+    readonly outcome: string,
+    /** The receiver's outcome (a `Rejected`, `Released` or `Modified`). */
+    readonly state: unknown,
+    options: ProtonErrorOptions = {},
+  ) {
+    super(message, options);
+    this.name = 'SendException';
+  }
+}
+
+/**
+ * The connection was lost after a message was sent and before its outcome came back: the peer may or
+ * may not have it. A sender opened with `resend: true` sends such messages again after a reconnect
+ * instead of failing them with this.
+ */
+export class DeliveryInDoubt extends ProtonError {
+  constructor(message: string, options: ProtonErrorOptions = {}) {
+    super(message, { condition: 'amqp:connection:forced', ...options });
+    this.name = 'DeliveryInDoubt';
+  }
+}

@@ -5,5 +5,6 @@ export * from './engine/index.js';
 export * from './errors.js';
 export * from './handlers/index.js';
 export * from './message/index.js';
+export * from './promise/index.js';
 export { scramCredentials } from './sasl/index.js';
 export type { Logger } from './util/logger.js';
