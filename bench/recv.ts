@@ -1,0 +1,67 @@
+/**
+ * RECV (bench contract): listens, takes one connection and any link on it, keeps `--credit` credit
+ * (the handler's prefetch), reads every message's body, accepts it (autoAccept), and after `--count`
+ * messages prints {"msgs":N,"seconds":S,"rate":R} timed from the first to the last message.
+ * `--work-us U` (not in the contract) spends U µs per message, a slow receiver for the memory test.
+ */
+import { type Acceptor, Container, type Event, MessagingHandler } from '../src/index.js';
+import { exitSoon, nowNs, parsePeerArgs, printJson } from './peer-args.js';
+
+const o = parsePeerArgs();
+
+/** Spins for `us` microseconds: the work of a slow application (`--work-us`). */
+function busy(us: number): void {
+  const until = nowNs() + BigInt(us * 1000);
+  while (nowNs() < until);
+}
+
+class Recv extends MessagingHandler {
+  private received = 0;
+  private bodyBytes = 0;
+  private tFirst = 0n;
+  private acceptor: Acceptor | undefined;
+  private done = false;
+
+  override onStart(event: Event): void {
+    event.container.listen(`${o.host}:${o.port}`).then(
+      (a) => {
+        this.acceptor = a;
+      },
+      (e: Error) => {
+        process.stderr.write(`listen: ${e.message}\n`);
+        exitSoon(1, 100);
+      },
+    );
+  }
+
+  override onMessage(event: Event): void {
+    const t = nowNs();
+    if (this.received === 0) this.tFirst = t;
+    const body = event.message?.body;
+    if (body instanceof Uint8Array || typeof body === 'string') this.bodyBytes += body.length;
+    if (o.workUs > 0) busy(o.workUs);
+    if (++this.received === o.count) {
+      this.done = true;
+      const seconds = Number(t - this.tFirst) / 1e9;
+      printJson({
+        msgs: this.received,
+        seconds,
+        rate: this.received / seconds,
+        body_bytes: this.bodyBytes,
+        max_rss_kb: process.resourceUsage().maxRSS,
+      });
+      event.connection?.close();
+      this.acceptor?.close();
+      exitSoon(0);
+    }
+  }
+
+  override onDisconnected(): void {
+    if (this.done) return;
+    process.stderr.write(`disconnected after ${this.received} messages\n`);
+    this.acceptor?.close();
+    exitSoon(1, 500);
+  }
+}
+
+await new Container(new Recv({ prefetch: o.credit })).run();
