@@ -17,7 +17,8 @@ const COUNT = arg('--count', 20_000);
 const IN_FLIGHT = arg('--in-flight', 500);
 const AWAIT_EACH = Math.min(COUNT, arg('--await-count', 5_000));
 
-const container = new Container(new Broker(), { containerId: 'bench-broker' });
+// The queue holds every pipelined message until the receive loop: no depth limit may stall the senders.
+const container = new Container(new Broker({ maxQueueDepth: COUNT }), { containerId: 'bench-broker' });
 const acceptor = await container.listen('127.0.0.1:0');
 const running = container.run();
 const conn = await connect(`127.0.0.1:${acceptor.port}`);
