@@ -2,62 +2,10 @@
  * The embedded broker over loopback sockets: one container serves the broker, another is the client.
  */
 import assert from 'node:assert/strict';
-import { after, describe, it } from 'node:test';
-import { Broker } from '../../src/broker/index.js';
-import {
-  Container,
-  Copy,
-  type Event,
-  Message,
-  MessagingHandler,
-  type Receiver,
-  Release,
-  Selector,
-} from '../../src/index.js';
+import { describe, it } from 'node:test';
+import { Copy, type Event, MessagingHandler, type Receiver, Release, Selector } from '../../src/index.js';
 import { Send } from '../support/broker-send.js';
-
-interface Running {
-  url: string;
-  broker: Broker;
-  container: Container;
-  done: Promise<void>;
-  stop(): Promise<void>;
-}
-
-const started: Running[] = [];
-after(async () => {
-  for (const r of started) await r.stop();
-});
-
-async function startBroker(): Promise<Running> {
-  const broker = new Broker();
-  const container = new Container(broker, { containerId: 'broker' });
-  const acceptor = await container.listen('127.0.0.1:0');
-  const done = container.run();
-  const r: Running = {
-    url: `127.0.0.1:${acceptor.port}`,
-    broker,
-    container,
-    done,
-    stop: async () => {
-      container.stop();
-      await done.catch(() => {});
-    },
-  };
-  started.push(r);
-  return r;
-}
-
-/** Runs a client handler to completion (with a time limit). */
-async function client(handler: MessagingHandler, ms = 5000): Promise<void> {
-  const c = new Container(handler);
-  const timer = setTimeout(() => c.stop(), ms);
-  try {
-    await c.run();
-  } finally {
-    clearTimeout(timer);
-  }
-}
+import { client, messages, startBroker } from './harness.js';
 
 class Receive extends MessagingHandler {
   readonly bodies: unknown[] = [];
@@ -86,9 +34,6 @@ class Receive extends MessagingHandler {
     if (this.bodies.length === this.expected) e.connection!.close();
   }
 }
-
-const messages = (n: number, f: (i: number) => Partial<Message> = () => ({})) =>
-  Array.from({ length: n }, (_, i) => new Message({ id: i + 1, body: `m${i + 1}`, ...f(i) }));
 
 describe('broker', () => {
   it('queues: what is sent is received, in order', async () => {

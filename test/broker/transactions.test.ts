@@ -6,13 +6,9 @@
 import assert from 'node:assert/strict';
 import { type ChildProcess, spawn } from 'node:child_process';
 import { after, describe, it } from 'node:test';
-import { Broker, type BrokerOptions } from '../../src/broker/index.js';
 import {
-  Condition,
-  Container,
-  type Delivery,
   type Event,
-  Message,
+  type Message,
   MessagingHandler,
   type Receiver,
   Rejected,
@@ -22,59 +18,12 @@ import {
 } from '../../src/index.js';
 import { Send } from '../support/broker-send.js';
 import { PYTHON, requireProton } from '../support/proton-python.js';
+import { client, conditionOf, messages, queued, startBroker } from './harness.js';
 
-interface Running {
-  url: string;
-  port: number;
-  broker: Broker;
-  stop(): Promise<void>;
-}
-
-const started: Running[] = [];
 const children = new Set<ChildProcess>();
-after(async () => {
+after(() => {
   for (const c of children) c.kill('SIGKILL');
-  for (const r of started) await r.stop();
 });
-
-async function startBroker(options: BrokerOptions = {}): Promise<Running> {
-  const broker = new Broker(options);
-  const container = new Container(broker, { containerId: 'broker' });
-  const acceptor = await container.listen('127.0.0.1:0');
-  const done = container.run();
-  const r: Running = {
-    url: `127.0.0.1:${acceptor.port}`,
-    port: acceptor.port,
-    broker,
-    stop: async () => {
-      container.stop();
-      await done.catch(() => {});
-    },
-  };
-  started.push(r);
-  return r;
-}
-
-/** Runs a client handler to completion (with a time limit). */
-async function client(handler: MessagingHandler, ms = 5000): Promise<void> {
-  const c = new Container(handler);
-  const timer = setTimeout(() => c.stop(), ms);
-  try {
-    await c.run();
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
-const messages = (n: number) =>
-  Array.from({ length: n }, (_, i) => new Message({ id: i + 1, body: `m${i + 1}` }));
-
-/** The error condition name of a rejected outcome. */
-function conditionOf(d: Delivery | undefined): string | undefined {
-  const r = d?.remote;
-  if (!(r instanceof Rejected) || r.error === undefined) return undefined;
-  return Condition.fromError(r.error)?.name;
-}
 
 type End = 'commit' | 'abort';
 
@@ -209,9 +158,6 @@ class Receive extends MessagingHandler {
     if (this.bodies.length === this.expected) e.connection!.close();
   }
 }
-
-const queued = (b: Running, address: string) =>
-  b.broker.nodes.get(address)?.messages.map((e) => e.message.body);
 
 describe('broker transactions', () => {
   it('a transactional send is held until the commit, then the messages appear', async () => {

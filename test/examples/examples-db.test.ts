@@ -9,20 +9,13 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after, before, describe, test } from 'node:test';
-import { Broker } from '../../src/broker/index.js';
-import { Container } from '../../src/index.js';
-import { assertOk, killAll, type Result, run, start } from '../support/examples-runner.js';
+import { after, describe, test } from 'node:test';
+import { assertOk, type Result, run, start } from '../support/examples-runner.js';
+import { useOurBroker } from '../support/our-broker.js';
 import { requireProton } from '../support/proton-python.js';
 
-let broker: Broker;
-let container: Container;
-let running: Promise<void>;
-let hostPort: string;
-let queues = 0;
+const { fresh, address, depth } = useOurBroker('db');
 const dirs: string[] = [];
-const fresh = (): string => `db-${++queues}`;
-const depth = (name: string): number => broker.nodes.get(name)?.messages.length ?? 0;
 /** A fresh working directory, removed after the tests. */
 const workDir = (): string => {
   const d = mkdtempSync(join(tmpdir(), 'proton-ts-db-'));
@@ -30,18 +23,7 @@ const workDir = (): string => {
   return d;
 };
 
-before(async () => {
-  broker = new Broker();
-  container = new Container(broker, { containerId: 'our-broker' });
-  const acceptor = await container.listen('127.0.0.1:0');
-  running = container.run();
-  hostPort = `127.0.0.1:${acceptor.port}`;
-});
-
-after(async () => {
-  killAll();
-  container.stop();
-  await running.catch(() => {});
+after(() => {
   for (const d of dirs) rmSync(d, { recursive: true, force: true });
 });
 
@@ -99,7 +81,7 @@ describe('db examples on our broker', { concurrency: true }, () => {
     test(`${sender}:db_send then ${receiver}:db_recv`, async (t) => {
       if (needsProton && !requireProton(t)) return;
       const name = fresh();
-      const q = `${hostPort}/${name}`;
+      const q = address(name);
       const [src, dst] = [workDir(), workDir()];
       assertOk(await run(`${sender}:db_ctrl`, ['init', 'src_db'], { cwd: src }), [], 'init src_db');
       assertOk(await run(`${receiver}:db_ctrl`, ['init', 'dst_db'], { cwd: dst }), [], 'init dst_db');
@@ -121,7 +103,7 @@ describe('db examples on our broker', { concurrency: true }, () => {
 
   test('ts:db_recv accepts a message it has already written without writing it again', async () => {
     const name = fresh();
-    const q = `${hostPort}/${name}`;
+    const q = address(name);
     const [src, dst] = [workDir(), workDir()];
     for (const [cwd, db] of [
       [src, 'src_db'],

@@ -4,12 +4,9 @@
  * print. Unlike Proton's broker.py, ours filters by selector and browses without consuming.
  */
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
-import { Broker } from '../../src/broker/index.js';
-import { Container } from '../../src/index.js';
+import { test } from 'node:test';
 import {
   assertOk,
-  killAll,
   REQUESTS,
   RESPONSES,
   run,
@@ -18,33 +15,12 @@ import {
   stop,
   waitFor,
 } from '../support/examples-runner.js';
+import { useOurBroker } from '../support/our-broker.js';
 import { requireProton } from '../support/proton-python.js';
 
-let broker: Broker;
-let container: Container;
-let running: Promise<void>;
-let hostPort: string;
-let queues = 0;
-/** A fresh queue name (without host and port) for one test. */
-const fresh = (): string => `ours-${++queues}`;
+const { fresh, address, depth, consumers } = useOurBroker('ours');
 /** The address of a fresh queue. */
-const queue = (): string => `${hostPort}/${fresh()}`;
-/** How many messages wait on a queue of the broker. */
-const depth = (name: string): number => broker.nodes.get(name)?.messages.length ?? 0;
-
-before(async () => {
-  broker = new Broker();
-  container = new Container(broker, { containerId: 'our-broker' });
-  const acceptor = await container.listen('127.0.0.1:0');
-  running = container.run();
-  hostPort = `127.0.0.1:${acceptor.port}`;
-});
-
-after(async () => {
-  killAll();
-  container.stop();
-  await running.catch(() => {});
-});
+const queue = (): string => address(fresh());
 
 test('helloworld', async () => {
   assertOk(await run('ts:helloworld', ['-a', queue()]), ['Hello World!'], 'helloworld');
@@ -59,7 +35,7 @@ for (const [sender, receiver, needsProton] of [
   test(`${sender} then ${receiver}`, async (t) => {
     if (needsProton && !requireProton(t)) return;
     const name = fresh();
-    const q = `${hostPort}/${name}`;
+    const q = address(name);
     assertOk(await run(sender, ['-a', q, '-m', '10']), ['all messages confirmed'], sender);
     assert.equal(depth(name), 10, 'queued on the broker');
     assertOk(await run(receiver, ['-a', q, '-m', '10']), sequence(10), receiver);
@@ -105,7 +81,7 @@ test('ts:sync_client with ts:server', async () => {
 
 test('colour_send then selected_recv gets only the green, then simple_recv the red', async () => {
   const name = fresh();
-  const q = `${hostPort}/${name}`;
+  const q = address(name);
   assertOk(await run('ts:colour_send', ['-a', q, '-m', '6']), ['all messages confirmed'], 'colour_send');
   assertOk(
     await run('ts:selected_recv', ['-a', q, '-m', '3']),
@@ -120,9 +96,9 @@ test('colour_send then selected_recv gets only the green, then simple_recv the r
 
 test('selected_recv waiting for green gets the green one sent after it attached, not the red', async () => {
   const name = fresh();
-  const q = `${hostPort}/${name}`;
+  const q = address(name);
   const r = start('ts:selected_recv', ['-a', q, '-m', '1']);
-  await waitFor('the selected receiver', () => (broker.nodes.get(name)?.consumers.length ?? 0) === 1);
+  await waitFor('the selected receiver', () => consumers(name) === 1);
   assertOk(await run('ts:colour_send', ['-a', q, '-m', '2']), ['all messages confirmed'], 'colour_send');
   assertOk(await r.done, ['green 1'], 'selected_recv');
   assert.equal(depth(name), 1, 'red 2 is still queued');
@@ -131,7 +107,7 @@ test('selected_recv waiting for green gets the green one sent after it attached,
 
 test('queue_browser sees the messages without consuming them', async () => {
   const name = fresh();
-  const q = `${hostPort}/${name}`;
+  const q = address(name);
   assertOk(await run('ts:colour_send', ['-a', q, '-m', '2']), ['all messages confirmed'], 'colour_send');
   // A browsed copy is not acquired: no first_acquirer, as broker.py prints it.
   const expected = [

@@ -16,8 +16,7 @@ import { outcomeName, receiveAll, sendAll } from './support/clients.js';
 import { commandFails, freePort, interopPath, PeerProcess, requirePeer, usePeer } from './support/peer.js';
 import {
   assertSequence,
-  bigThrough,
-  countThrough,
+  countAndBigThroughTests,
   quietThenSend,
   reconnectThrough,
   sequenceMessages,
@@ -75,25 +74,7 @@ describe('proton-c broker', () => {
     for (const [i, g] of got.entries()) assertSameDump(g.dump, dumps[i]!, `message ${i} via the C broker`);
   });
 
-  test(`${P} › 10k-at-least-once ${THROUGH}`, async (t) => {
-    if (!peer.require(t)) return;
-    await countThrough(new Scope(t), url(), 'alo', 10_000, false);
-  });
-
-  test(`${P} › 10k-at-most-once ${THROUGH}`, async (t) => {
-    if (!peer.require(t)) return;
-    await countThrough(new Scope(t), url(), 'amo', 10_000, true);
-  });
-
-  for (const [name, size] of [
-    ['1MiB', 1 << 20],
-    ['16MiB', 16 << 20],
-  ] as const) {
-    test(`${P} › ${name} ${THROUGH}`, async (t) => {
-      if (!peer.require(t)) return;
-      await bigThrough(new Scope(t), url(), `big-${name}`, size);
-    });
-  }
+  countAndBigThroughTests(P, THROUGH, peer, url);
 
   test(`${P} › release ${THROUGH} [limit: the broker hands messages on pre-settled, so it never sees our outcome]`, async (t) => {
     if (!peer.require(t)) return;

@@ -19,12 +19,11 @@ import { commandFails, freePort, interopPath, PeerProcess, requirePeer, usePeer 
 import {
   assertSequence,
   bigBody,
-  bigThrough,
-  countThrough,
+  countAndBigThroughTests,
   quietThenSend,
   reconnectThrough,
+  sequenceCollector,
   sequenceMessages,
-  sequenceOf,
   sha256,
   typesThrough,
 } from './support/scenarios.js';
@@ -110,25 +109,7 @@ describe('proton-python broker', () => {
     });
   });
 
-  test(`${P} › 10k-at-least-once ${THROUGH}`, async (t) => {
-    if (!peer.require(t)) return;
-    await countThrough(new Scope(t), url(), 'alo', 10_000, false);
-  });
-
-  test(`${P} › 10k-at-most-once ${THROUGH}`, async (t) => {
-    if (!peer.require(t)) return;
-    await countThrough(new Scope(t), url(), 'amo', 10_000, true);
-  });
-
-  for (const [name, size] of [
-    ['1MiB', 1 << 20],
-    ['16MiB', 16 << 20],
-  ] as const) {
-    test(`${P} › ${name} ${THROUGH}`, async (t) => {
-      if (!peer.require(t)) return;
-      await bigThrough(new Scope(t), url(), `big-${name}`, size);
-    });
-  }
+  countAndBigThroughTests(P, THROUGH, peer, url);
 
   test(`${P} › sasl-anonymous ${TS_TO_PY}`, async (t) => {
     if (!peer.require(t)) return;
@@ -235,13 +216,7 @@ describe('proton-python clients and listeners', () => {
   test(`${P} › 10k-at-least-once ${PY_TO_TS} (simple_send.py)`, async (t) => {
     if (!ready(t)) return;
     const scope = new Scope(t);
-    const got: number[] = [];
-    const h = new ScenarioHandler();
-    h.hooks = {
-      onMessage(e) {
-        got.push(sequenceOf(e.message!));
-      },
-    };
+    const { handler: h, got } = sequenceCollector();
     const l = await listen(scope, h);
     const send = py(scope, 'simple_send.py', ['-a', `127.0.0.1:${l.port}/examples`, '-m', '10000']);
     assert.equal(await send.exit(60_000), 0, send.stderr);

@@ -17,8 +17,8 @@ import {
   assertSequence,
   bigBody,
   quietThenSend,
+  sequenceCollector,
   sequenceMessages,
-  sequenceOf,
   sha256,
 } from './support/scenarios.js';
 import { assertSameDump, dumpOf, messageOf, typedDumps } from './support/typed-message.js';
@@ -263,13 +263,7 @@ describe('rhea as a client (of a proton-ts listener)', () => {
 
   test(`${P} › 10k-at-least-once ${RHEA_TO_TS}`, async (t) => {
     const scope = new Scope(t);
-    const got: number[] = [];
-    const h = new ScenarioHandler();
-    h.hooks = {
-      onMessage(e) {
-        got.push(sequenceOf(e.message!));
-      },
-    };
+    const { handler: h, got } = sequenceCollector();
     const l = await listen(scope, h);
     const { connection } = rheaClient(scope, l.port);
     const sender = connection.open_sender('count');

@@ -5,12 +5,14 @@
  */
 import assert from 'node:assert/strict';
 import { getEventListeners } from 'node:events';
+import { after, before } from 'node:test';
 import { Broker } from '../../src/broker/index.js';
 import {
   accept,
   Condition,
   type Connection,
   Container,
+  connect,
   copyTermini,
   type Delivery,
   type Event,
@@ -47,6 +49,45 @@ export async function startBroker(): Promise<RunningBroker> {
       container.stop();
       await done.catch(() => {});
     },
+  };
+}
+
+/** The embedded broker and a connection to it, shared by the tests of a file. */
+export interface BrokerConnection {
+  readonly broker: RunningBroker;
+  readonly conn: PromiseConnection;
+  /** A fresh queue name for one test. */
+  fresh(): string;
+}
+
+/**
+ * Registers `before` (starting {@link startBroker} and connecting to it) and `after` (closing and
+ * stopping both); the queues of {@link BrokerConnection.fresh} are named `${prefix}-N`.
+ */
+export function useBrokerConnection(prefix: string): BrokerConnection {
+  let broker: RunningBroker | undefined;
+  let conn: PromiseConnection | undefined;
+  let n = 0;
+  before(async () => {
+    broker = await startBroker();
+    conn = await connect(broker.url);
+  });
+  after(async () => {
+    await conn?.close();
+    await broker?.stop();
+  });
+  const started = <T>(x: T | undefined): T => {
+    if (x === undefined) throw new Error('the broker is not started yet');
+    return x;
+  };
+  return {
+    get broker() {
+      return started(broker);
+    },
+    get conn() {
+      return started(conn);
+    },
+    fresh: () => `${prefix}-${++n}`,
   };
 }
 

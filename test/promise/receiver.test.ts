@@ -4,14 +4,13 @@
  * listener behind.
  */
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import {
   Condition,
   connect,
   LinkDetached,
   Message,
   OperationAborted,
-  type PromiseConnection,
   State,
   Timeout,
 } from '../../src/index.js';
@@ -21,27 +20,15 @@ import {
   assertTimersBackTo,
   DirectPeer,
   openLinks,
-  type RunningBroker,
-  startBroker,
   timerCount,
+  useBrokerConnection,
 } from './harness.js';
 
-let broker: RunningBroker;
-let conn: PromiseConnection;
-let n = 0;
-const fresh = (): string => `promise-recv-${++n}`;
-
-before(async () => {
-  broker = await startBroker();
-  conn = await connect(broker.url);
-});
-after(async () => {
-  await conn.close();
-  await broker.stop();
-});
+const env = useBrokerConnection('promise-recv');
+const { fresh } = env;
 
 async function fill(q: string, count: number, props?: (i: number) => Record<string, string>): Promise<void> {
-  const s = await conn.openSender(q);
+  const s = await env.conn.openSender(q);
   await s.sendMany(
     Array.from(
       { length: count },
@@ -55,7 +42,7 @@ describe('PromiseReceiver', () => {
   it('for await yields each message; accept settles it; break leaves the link open', async () => {
     const q = fresh();
     await fill(q, 5);
-    const r = await conn.openReceiver(q);
+    const r = await env.conn.openReceiver(q);
     const bodies: unknown[] = [];
     for await (const d of r) {
       bodies.push(d.message.body);
@@ -67,13 +54,13 @@ describe('PromiseReceiver', () => {
     assert.ok(r.isOpen);
     await r.close();
     assert.equal(r.link.remoteState, State.REMOTE_CLOSED);
-    assert.equal(broker.depth(q), 0);
+    assert.equal(env.broker.depth(q), 0);
   });
 
   it('release and reject: a released message comes again, a rejected one does not', async () => {
     const q = fresh();
     await fill(q, 2);
-    const r = await conn.openReceiver(q, { credit: 1 });
+    const r = await env.conn.openReceiver(q, { credit: 1 });
     const first = await r.receive();
     assert.equal(first.message.body, 0);
     first.release();
@@ -92,15 +79,15 @@ describe('PromiseReceiver', () => {
   it('credit follows consumption: at most the window is granted, and more as messages are taken', async () => {
     const q = fresh();
     await fill(q, 50);
-    const r = await conn.openReceiver(q, { credit: 10 });
+    const r = await env.conn.openReceiver(q, { credit: 10 });
     await until(2000, 'the window arrives', () => r.buffered === 10);
     await new Promise((res) => setTimeout(res, 50));
     assert.equal(r.buffered, 10, 'no more than the window');
-    assert.equal(broker.depth(q), 40);
+    assert.equal(env.broker.depth(q), 40);
     for (let i = 0; i < 5; i++) (await r.receive()).accept();
     // Half the window taken: it is topped up.
     await until(2000, 'the top-up', () => r.buffered === 10);
-    assert.equal(broker.depth(q), 35);
+    assert.equal(env.broker.depth(q), 35);
     for (let i = 5; i < 50; i++) {
       const d = await r.receive();
       assert.equal(d.message.body, i);
@@ -113,20 +100,20 @@ describe('PromiseReceiver', () => {
   it('credit 0: each receive() grants one message', async () => {
     const q = fresh();
     await fill(q, 3);
-    const r = await conn.openReceiver(q, { credit: 0 });
+    const r = await env.conn.openReceiver(q, { credit: 0 });
     await new Promise((res) => setTimeout(res, 50));
     assert.equal(r.buffered, 0);
-    assert.equal(broker.depth(q), 3);
+    assert.equal(env.broker.depth(q), 3);
     (await r.receive()).accept();
     await new Promise((res) => setTimeout(res, 50));
-    assert.equal(broker.depth(q), 2);
+    assert.equal(env.broker.depth(q), 2);
     await r.close();
   });
 
   it('a selector picks the messages', async () => {
     const q = fresh();
     await fill(q, 6, (i) => ({ colour: i % 2 === 0 ? 'red' : 'green' }));
-    const r = await conn.openReceiver(q, { selector: "colour = 'green'" });
+    const r = await env.conn.openReceiver(q, { selector: "colour = 'green'" });
     const got: unknown[] = [];
     for (let i = 0; i < 3; i++) {
       const d = await r.receive();
@@ -140,7 +127,7 @@ describe('PromiseReceiver', () => {
   it('drain resolves once the sender has used or given back its credit', async () => {
     const q = fresh();
     await fill(q, 3);
-    const r = await conn.openReceiver(q, { credit: 10 });
+    const r = await env.conn.openReceiver(q, { credit: 10 });
     await r.drain({ timeout: 2000 });
     assert.equal(r.receiver.linkCredit, 0);
     assert.equal(r.buffered, 3, 'everything the credit covered has arrived');
@@ -154,7 +141,7 @@ describe('PromiseReceiver', () => {
 
   it('receive is called off by timeout and abort, leaving no taker, timer or listener', async () => {
     const q = fresh();
-    const r = await conn.openReceiver(q);
+    const r = await env.conn.openReceiver(q);
     const timers = timerCount();
     await assert.rejects(r.receive({ timeout: 50 }), Timeout);
     const ac = new AbortController();
@@ -172,15 +159,15 @@ describe('PromiseReceiver', () => {
   });
 
   it('an open called off closes the link it started', async () => {
-    const before = openLinks(conn);
+    const before = openLinks(env.conn);
     const ac = new AbortController();
-    const p = conn.openReceiver(fresh(), { signal: ac.signal });
+    const p = env.conn.openReceiver(fresh(), { signal: ac.signal });
     ac.abort();
     await assert.rejects(p, OperationAborted);
-    assert.deepEqual(openLinks(conn), before);
+    assert.deepEqual(openLinks(env.conn), before);
     assertNoListeners(ac.signal);
     await until(2000, 'closed both ways', () =>
-      conn.connection.links.every((l) => l.remoteState !== State.REMOTE_ACTIVE),
+      env.conn.connection.links.every((l) => l.remoteState !== State.REMOTE_ACTIVE),
     );
   });
 

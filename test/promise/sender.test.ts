@@ -5,7 +5,7 @@
  * leaving no queued send, timer or listener behind.
  */
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import {
   Accepted,
   AtMostOnce,
@@ -13,7 +13,6 @@ import {
   Message,
   Modified,
   OperationAborted,
-  type PromiseConnection,
   Rejected,
   Released,
   reject,
@@ -27,35 +26,23 @@ import {
   assertTimersBackTo,
   DirectPeer,
   openLinks,
-  type RunningBroker,
-  startBroker,
   timerCount,
+  useBrokerConnection,
 } from './harness.js';
 
-let broker: RunningBroker;
-let conn: PromiseConnection;
-let n = 0;
-const fresh = (): string => `promise-send-${++n}`;
-
-before(async () => {
-  broker = await startBroker();
-  conn = await connect(broker.url);
-});
-after(async () => {
-  await conn.close();
-  await broker.stop();
-});
+const env = useBrokerConnection('promise-send');
+const { fresh } = env;
 
 describe('PromiseSender outcomes', () => {
   it('send resolves with Accepted once the broker has the message', async () => {
     const q = fresh();
-    const s = await conn.openSender(q);
+    const s = await env.conn.openSender(q);
     const outcome = await s.send(new Message({ body: 'one' }));
     assert.ok(outcome instanceof Accepted);
-    assert.equal(broker.depth(q), 1);
+    assert.equal(env.broker.depth(q), 1);
     assert.equal(s.pending, 0);
     await s.close();
-    assert.deepEqual(openLinks(conn), []);
+    assert.deepEqual(openLinks(env.conn), []);
   });
 
   it('rejected, released and modified reject with SendException carrying the outcome', async () => {
@@ -97,9 +84,9 @@ describe('PromiseSender outcomes', () => {
 
   it('a pre-settled link resolves as soon as the message is handed on', async () => {
     const q = fresh();
-    const s = await conn.openSender(q, { options: new AtMostOnce() });
+    const s = await env.conn.openSender(q, { options: new AtMostOnce() });
     assert.equal(await s.send(new Message({ body: 'fire and forget' })), undefined);
-    await until(2000, 'the broker has it', () => broker.depth(q) === 1);
+    await until(2000, 'the broker has it', () => env.broker.depth(q) === 1);
     await s.close();
   });
 });
@@ -191,13 +178,13 @@ describe('PromiseSender credit and back-pressure', () => {
 describe('PromiseSender.sendMany', () => {
   it('pipelines a thousand messages, in order, and resolves with their outcomes', async () => {
     const q = fresh();
-    const s = await conn.openSender(q, { maxInFlight: 50 });
+    const s = await env.conn.openSender(q, { maxInFlight: 50 });
     const messages = Array.from({ length: 1000 }, (_, i) => new Message({ body: i }));
     const outcomes = await s.sendMany(messages);
     assert.equal(outcomes.length, 1000);
     for (const o of outcomes) assert.ok(o instanceof Accepted);
-    assert.equal(broker.depth(q), 1000);
-    const r = await conn.openReceiver(q, { credit: 100 });
+    assert.equal(env.broker.depth(q), 1000);
+    const r = await env.conn.openReceiver(q, { credit: 100 });
     for (let i = 0; i < 1000; i++) {
       const d = await r.receive();
       assert.equal(d.message.body, i);

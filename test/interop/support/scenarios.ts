@@ -5,12 +5,14 @@
  */
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
+import { test } from 'node:test';
 import type { AmqpValue } from '../../../src/codec/types.js';
 import { Backoff } from '../../../src/container/backoff.js';
 import type { Delivery } from '../../../src/engine/delivery.js';
 import { Message } from '../../../src/message/message.js';
-import { type Scope, sleep, until, within } from '../../support/container-harness.js';
+import { Scope, sleep, until, within } from '../../support/container-harness.js';
 import { outcomeName, receiveAll, ScenarioHandler, sendAll } from './clients.js';
+import type { Peer } from './peer.js';
 import { assertSameDump, dumpOf, messageOf, typedDumps } from './typed-message.js';
 
 /** The messages of the counting scenarios: id n, body {sequence: n}. */
@@ -273,4 +275,43 @@ export async function reconnectThrough(
     senderDisconnects: sh.count('onDisconnected'),
     receiverDisconnects: rh.count('onDisconnected'),
   };
+}
+
+/**
+ * The counting and big-message tests through a broker peer (`${p} › <scenario> ${through}`): 10,000
+ * messages at least once and at most once ({@link countThrough}), then 1 MiB and 16 MiB bodies
+ * ({@link bigThrough}); each skipped when the peer did not start.
+ */
+export function countAndBigThroughTests(p: string, through: string, peer: Peer, url: () => string): void {
+  test(`${p} › 10k-at-least-once ${through}`, async (t) => {
+    if (!peer.require(t)) return;
+    await countThrough(new Scope(t), url(), 'alo', 10_000, false);
+  });
+
+  test(`${p} › 10k-at-most-once ${through}`, async (t) => {
+    if (!peer.require(t)) return;
+    await countThrough(new Scope(t), url(), 'amo', 10_000, true);
+  });
+
+  for (const [name, size] of [
+    ['1MiB', 1 << 20],
+    ['16MiB', 16 << 20],
+  ] as const) {
+    test(`${p} › ${name} ${through}`, async (t) => {
+      if (!peer.require(t)) return;
+      await bigThrough(new Scope(t), url(), `big-${name}`, size);
+    });
+  }
+}
+
+/** A handler keeping the sequence number ({@link sequenceOf}) of each message it is given, in `got`. */
+export function sequenceCollector(): { handler: ScenarioHandler; got: number[] } {
+  const got: number[] = [];
+  const handler = new ScenarioHandler();
+  handler.hooks = {
+    onMessage(e) {
+      got.push(sequenceOf(e.message!));
+    },
+  };
+  return { handler, got };
 }
