@@ -903,7 +903,9 @@ ${printUnion(`export type ${u.name} =`, u.classes, ';')}
       '',
       `/** The AMQP \`${c.name}\` ${c.noun} (${c.symbol}, ${new Hex(c.code).text}). */`,
       `export class ${c.className} {`,
+      `  /** The numeric descriptor: domain 0, code ${new Hex(c.code).text}. */`,
       `  static readonly descriptor = ${new Hex(c.code).text};`,
+      `  /** The symbolic descriptor, \`${c.symbol}\`. */`,
       `  static readonly symbol = ${printString(c.symbol)};`,
       '  declare private readonly brand: never;',
     ];
@@ -918,7 +920,7 @@ ${printUnion(`export type ${u.name} =`, u.classes, ';')}
   out.push(`
 /** The class of every composite type, keyed by the spec's name. */
 export const COMPOSITE_CLASSES = {
-${classes.map((c) => `  ${printKey(c.name)}: ${c.className},\n`).join('')}} as const;
+${classes.map((c) => `  /** The \`${c.name}\` ${c.noun}. */\n  ${printKey(c.name)}: ${c.className},\n`).join('')}} as const;
 `);
   return out.join('');
 }

@@ -13,7 +13,7 @@ export interface ProtonErrorOptions {
   cause?: unknown;
 }
 
-/** The base of every error proton-ts throws. */
+/** The base of every error proton-ts throws. Proton: `ProtonException`. */
 export class ProtonError extends Error {
   /** The AMQP error condition (a symbol such as `amqp:decode-error`). */
   readonly condition: string;
@@ -35,7 +35,8 @@ export class ProtonError extends Error {
 
 /**
  * Bytes that are not valid AMQP: truncated input, an unknown format code, a size that overruns the
- * buffer, invalid UTF-8, nesting past the limit, a composite missing a mandatory field.
+ * buffer, invalid UTF-8, nesting past the limit, a composite missing a mandatory field. Proton:
+ * `DataException`; its condition is `amqp:decode-error`.
  */
 export class DecodeError extends ProtonError {
   /** The byte offset in the input where decoding failed. */
@@ -48,7 +49,10 @@ export class DecodeError extends ProtonError {
   }
 }
 
-/** A value that cannot be encoded as the AMQP type asked for (a negative ulong, a 300 ubyte...). */
+/**
+ * A value that cannot be encoded as the AMQP type asked for (a negative ulong, a 300 ubyte...). Proton:
+ * `DataException`.
+ */
 export class EncodeError extends ProtonError {
   constructor(message: string, options: ProtonErrorOptions = {}) {
     super(message, { condition: 'amqp:invalid-field', ...options });
@@ -71,7 +75,8 @@ export class InvalidOptionError extends ProtonError {
 /**
  * A SASL exchange that failed: the peer refused our credentials, or we refused the peer's (a SCRAM server
  * signature that does not match, a challenge that is not well formed). `code` is the SASL outcome code:
- * 1 auth, 2 sys, 3 sys-perm, 4 sys-temp.
+ * 1 auth, 2 sys, 3 sys-perm, 4 sys-temp. Proton raises no exception for it: the transport fails with
+ * `amqp:unauthorized-access`, as here.
  */
 export class SASLError extends ProtonError {
   /** The SASL outcome code (AMQP 1.0 section 5.3.3.6): 1 auth, 2 sys, 3 sys-perm, 4 sys-temp. */
@@ -134,7 +139,10 @@ export class Timeout extends ProtonError {
   }
 }
 
-/** An operation was called off through its AbortSignal; `cause` is the signal's reason. */
+/**
+ * An operation was called off through its AbortSignal; `cause` is the signal's reason. Proton has no
+ * AbortSignal, so no such error.
+ */
 export class OperationAborted extends ProtonError {
   constructor(message: string, options: ProtonErrorOptions = {}) {
     super(message, { condition: 'amqp:internal-error', ...options });
@@ -183,7 +191,7 @@ export class SendException extends ProtonError {
 /**
  * The connection was lost after a message was sent and before its outcome came back: the peer may or
  * may not have it. A sender opened with `resend: true` sends such messages again after a reconnect
- * instead of failing them with this.
+ * instead of failing them with this. Proton has no such error.
  */
 export class DeliveryInDoubt extends ProtonError {
   constructor(message: string, options: ProtonErrorOptions = {}) {

@@ -46,7 +46,9 @@ export type SaslFrame = SaslMechanisms | SaslInit | SaslChallenge | SaslResponse
 
 /** The AMQP `open` performative (amqp:open:list, 0x10). */
 export class Open {
+  /** The numeric descriptor: domain 0, code 0x10. */
   static readonly descriptor = 0x10;
+  /** The symbolic descriptor, `amqp:open:list`. */
   static readonly symbol = 'amqp:open:list';
   declare private readonly brand: never;
   /** The `container-id` field (string, mandatory). */
@@ -73,7 +75,9 @@ export class Open {
 
 /** The AMQP `begin` performative (amqp:begin:list, 0x11). */
 export class Begin {
+  /** The numeric descriptor: domain 0, code 0x11. */
   static readonly descriptor = 0x11;
+  /** The symbolic descriptor, `amqp:begin:list`. */
   static readonly symbol = 'amqp:begin:list';
   declare private readonly brand: never;
   /** The `remote-channel` field (ushort). */
@@ -96,7 +100,9 @@ export class Begin {
 
 /** The AMQP `attach` performative (amqp:attach:list, 0x12). */
 export class Attach {
+  /** The numeric descriptor: domain 0, code 0x12. */
   static readonly descriptor = 0x12;
+  /** The symbolic descriptor, `amqp:attach:list`. */
   static readonly symbol = 'amqp:attach:list';
   declare private readonly brand: never;
   /** The `name` field (string, mandatory). */
@@ -131,7 +137,9 @@ export class Attach {
 
 /** The AMQP `flow` performative (amqp:flow:list, 0x13). */
 export class Flow {
+  /** The numeric descriptor: domain 0, code 0x13. */
   static readonly descriptor = 0x13;
+  /** The symbolic descriptor, `amqp:flow:list`. */
   static readonly symbol = 'amqp:flow:list';
   declare private readonly brand: never;
   /** The `next-incoming-id` field (transfer-number). */
@@ -160,7 +168,9 @@ export class Flow {
 
 /** The AMQP `transfer` performative (amqp:transfer:list, 0x14). */
 export class Transfer {
+  /** The numeric descriptor: domain 0, code 0x14. */
   static readonly descriptor = 0x14;
+  /** The symbolic descriptor, `amqp:transfer:list`. */
   static readonly symbol = 'amqp:transfer:list';
   declare private readonly brand: never;
   /** The `handle` field (handle, mandatory). */
@@ -189,7 +199,9 @@ export class Transfer {
 
 /** The AMQP `disposition` performative (amqp:disposition:list, 0x15). */
 export class Disposition {
+  /** The numeric descriptor: domain 0, code 0x15. */
   static readonly descriptor = 0x15;
+  /** The symbolic descriptor, `amqp:disposition:list`. */
   static readonly symbol = 'amqp:disposition:list';
   declare private readonly brand: never;
   /** The `role` field (role, mandatory). */
@@ -208,7 +220,9 @@ export class Disposition {
 
 /** The AMQP `detach` performative (amqp:detach:list, 0x16). */
 export class Detach {
+  /** The numeric descriptor: domain 0, code 0x16. */
   static readonly descriptor = 0x16;
+  /** The symbolic descriptor, `amqp:detach:list`. */
   static readonly symbol = 'amqp:detach:list';
   declare private readonly brand: never;
   /** The `handle` field (handle, mandatory). */
@@ -221,7 +235,9 @@ export class Detach {
 
 /** The AMQP `end` performative (amqp:end:list, 0x17). */
 export class End {
+  /** The numeric descriptor: domain 0, code 0x17. */
   static readonly descriptor = 0x17;
+  /** The symbolic descriptor, `amqp:end:list`. */
   static readonly symbol = 'amqp:end:list';
   declare private readonly brand: never;
   /** The `error` field (error). */
@@ -230,7 +246,9 @@ export class End {
 
 /** The AMQP `close` performative (amqp:close:list, 0x18). */
 export class Close {
+  /** The numeric descriptor: domain 0, code 0x18. */
   static readonly descriptor = 0x18;
+  /** The symbolic descriptor, `amqp:close:list`. */
   static readonly symbol = 'amqp:close:list';
   declare private readonly brand: never;
   /** The `error` field (error). */
@@ -239,7 +257,9 @@ export class Close {
 
 /** The AMQP `error` type (amqp:error:list, 0x1d). */
 export class AmqpError {
+  /** The numeric descriptor: domain 0, code 0x1d. */
   static readonly descriptor = 0x1d;
+  /** The symbolic descriptor, `amqp:error:list`. */
   static readonly symbol = 'amqp:error:list';
   declare private readonly brand: never;
   /** The `condition` field (symbol, requires error-condition, mandatory). */
@@ -252,7 +272,9 @@ export class AmqpError {
 
 /** The AMQP `header` section (amqp:header:list, 0x70). */
 export class Header {
+  /** The numeric descriptor: domain 0, code 0x70. */
   static readonly descriptor = 0x70;
+  /** The symbolic descriptor, `amqp:header:list`. */
   static readonly symbol = 'amqp:header:list';
   declare private readonly brand: never;
   /** The `durable` field (boolean). */
@@ -269,7 +291,9 @@ export class Header {
 
 /** The AMQP `properties` section (amqp:properties:list, 0x73). */
 export class Properties {
+  /** The numeric descriptor: domain 0, code 0x73. */
   static readonly descriptor = 0x73;
+  /** The symbolic descriptor, `amqp:properties:list`. */
   static readonly symbol = 'amqp:properties:list';
   declare private readonly brand: never;
   /** The `message-id` field (*, requires message-id). */
@@ -302,7 +326,9 @@ export class Properties {
 
 /** The AMQP `received` delivery state (amqp:received:list, 0x23). */
 export class Received {
+  /** The numeric descriptor: domain 0, code 0x23. */
   static readonly descriptor = 0x23;
+  /** The symbolic descriptor, `amqp:received:list`. */
   static readonly symbol = 'amqp:received:list';
   declare private readonly brand: never;
   /** The `section-number` field (uint, mandatory). */
@@ -313,14 +339,18 @@ export class Received {
 
 /** The AMQP `accepted` outcome (amqp:accepted:list, 0x24). */
 export class Accepted {
+  /** The numeric descriptor: domain 0, code 0x24. */
   static readonly descriptor = 0x24;
+  /** The symbolic descriptor, `amqp:accepted:list`. */
   static readonly symbol = 'amqp:accepted:list';
   declare private readonly brand: never;
 }
 
 /** The AMQP `rejected` outcome (amqp:rejected:list, 0x25). */
 export class Rejected {
+  /** The numeric descriptor: domain 0, code 0x25. */
   static readonly descriptor = 0x25;
+  /** The symbolic descriptor, `amqp:rejected:list`. */
   static readonly symbol = 'amqp:rejected:list';
   declare private readonly brand: never;
   /** The `error` field (error). */
@@ -329,14 +359,18 @@ export class Rejected {
 
 /** The AMQP `released` outcome (amqp:released:list, 0x26). */
 export class Released {
+  /** The numeric descriptor: domain 0, code 0x26. */
   static readonly descriptor = 0x26;
+  /** The symbolic descriptor, `amqp:released:list`. */
   static readonly symbol = 'amqp:released:list';
   declare private readonly brand: never;
 }
 
 /** The AMQP `modified` outcome (amqp:modified:list, 0x27). */
 export class Modified {
+  /** The numeric descriptor: domain 0, code 0x27. */
   static readonly descriptor = 0x27;
+  /** The symbolic descriptor, `amqp:modified:list`. */
   static readonly symbol = 'amqp:modified:list';
   declare private readonly brand: never;
   /** The `delivery-failed` field (boolean). */
@@ -349,7 +383,9 @@ export class Modified {
 
 /** The AMQP `source` type (amqp:source:list, 0x28). */
 export class Source {
+  /** The numeric descriptor: domain 0, code 0x28. */
   static readonly descriptor = 0x28;
+  /** The symbolic descriptor, `amqp:source:list`. */
   static readonly symbol = 'amqp:source:list';
   declare private readonly brand: never;
   /** The `address` field (*, requires address). */
@@ -378,7 +414,9 @@ export class Source {
 
 /** The AMQP `target` type (amqp:target:list, 0x29). */
 export class Target {
+  /** The numeric descriptor: domain 0, code 0x29. */
   static readonly descriptor = 0x29;
+  /** The symbolic descriptor, `amqp:target:list`. */
   static readonly symbol = 'amqp:target:list';
   declare private readonly brand: never;
   /** The `address` field (*, requires address). */
@@ -399,35 +437,45 @@ export class Target {
 
 /** The AMQP `delete-on-close` lifetime policy (amqp:delete-on-close:list, 0x2b). */
 export class DeleteOnClose {
+  /** The numeric descriptor: domain 0, code 0x2b. */
   static readonly descriptor = 0x2b;
+  /** The symbolic descriptor, `amqp:delete-on-close:list`. */
   static readonly symbol = 'amqp:delete-on-close:list';
   declare private readonly brand: never;
 }
 
 /** The AMQP `delete-on-no-links` lifetime policy (amqp:delete-on-no-links:list, 0x2c). */
 export class DeleteOnNoLinks {
+  /** The numeric descriptor: domain 0, code 0x2c. */
   static readonly descriptor = 0x2c;
+  /** The symbolic descriptor, `amqp:delete-on-no-links:list`. */
   static readonly symbol = 'amqp:delete-on-no-links:list';
   declare private readonly brand: never;
 }
 
 /** The AMQP `delete-on-no-messages` lifetime policy (amqp:delete-on-no-messages:list, 0x2d). */
 export class DeleteOnNoMessages {
+  /** The numeric descriptor: domain 0, code 0x2d. */
   static readonly descriptor = 0x2d;
+  /** The symbolic descriptor, `amqp:delete-on-no-messages:list`. */
   static readonly symbol = 'amqp:delete-on-no-messages:list';
   declare private readonly brand: never;
 }
 
 /** The AMQP `delete-on-no-links-or-messages` lifetime policy (amqp:delete-on-no-links-or-messages:list, 0x2e). */
 export class DeleteOnNoLinksOrMessages {
+  /** The numeric descriptor: domain 0, code 0x2e. */
   static readonly descriptor = 0x2e;
+  /** The symbolic descriptor, `amqp:delete-on-no-links-or-messages:list`. */
   static readonly symbol = 'amqp:delete-on-no-links-or-messages:list';
   declare private readonly brand: never;
 }
 
 /** The AMQP `sasl-mechanisms` SASL frame (amqp:sasl-mechanisms:list, 0x40). */
 export class SaslMechanisms {
+  /** The numeric descriptor: domain 0, code 0x40. */
   static readonly descriptor = 0x40;
+  /** The symbolic descriptor, `amqp:sasl-mechanisms:list`. */
   static readonly symbol = 'amqp:sasl-mechanisms:list';
   declare private readonly brand: never;
   /** The `sasl-server-mechanisms` field (symbol, multiple, mandatory). */
@@ -436,7 +484,9 @@ export class SaslMechanisms {
 
 /** The AMQP `sasl-init` SASL frame (amqp:sasl-init:list, 0x41). */
 export class SaslInit {
+  /** The numeric descriptor: domain 0, code 0x41. */
   static readonly descriptor = 0x41;
+  /** The symbolic descriptor, `amqp:sasl-init:list`. */
   static readonly symbol = 'amqp:sasl-init:list';
   declare private readonly brand: never;
   /** The `mechanism` field (symbol, mandatory). */
@@ -449,7 +499,9 @@ export class SaslInit {
 
 /** The AMQP `sasl-challenge` SASL frame (amqp:sasl-challenge:list, 0x42). */
 export class SaslChallenge {
+  /** The numeric descriptor: domain 0, code 0x42. */
   static readonly descriptor = 0x42;
+  /** The symbolic descriptor, `amqp:sasl-challenge:list`. */
   static readonly symbol = 'amqp:sasl-challenge:list';
   declare private readonly brand: never;
   /** The `challenge` field (binary, mandatory). */
@@ -458,7 +510,9 @@ export class SaslChallenge {
 
 /** The AMQP `sasl-response` SASL frame (amqp:sasl-response:list, 0x43). */
 export class SaslResponse {
+  /** The numeric descriptor: domain 0, code 0x43. */
   static readonly descriptor = 0x43;
+  /** The symbolic descriptor, `amqp:sasl-response:list`. */
   static readonly symbol = 'amqp:sasl-response:list';
   declare private readonly brand: never;
   /** The `response` field (binary, mandatory). */
@@ -467,7 +521,9 @@ export class SaslResponse {
 
 /** The AMQP `sasl-outcome` SASL frame (amqp:sasl-outcome:list, 0x44). */
 export class SaslOutcome {
+  /** The numeric descriptor: domain 0, code 0x44. */
   static readonly descriptor = 0x44;
+  /** The symbolic descriptor, `amqp:sasl-outcome:list`. */
   static readonly symbol = 'amqp:sasl-outcome:list';
   declare private readonly brand: never;
   /** The `code` field (sasl-code, mandatory). */
@@ -478,7 +534,9 @@ export class SaslOutcome {
 
 /** The AMQP `coordinator` type (amqp:coordinator:list, 0x30). */
 export class Coordinator {
+  /** The numeric descriptor: domain 0, code 0x30. */
   static readonly descriptor = 0x30;
+  /** The symbolic descriptor, `amqp:coordinator:list`. */
   static readonly symbol = 'amqp:coordinator:list';
   declare private readonly brand: never;
   /** The `capabilities` field (symbol, requires txn-capability, multiple). */
@@ -487,7 +545,9 @@ export class Coordinator {
 
 /** The AMQP `declare` type (amqp:declare:list, 0x31). */
 export class Declare {
+  /** The numeric descriptor: domain 0, code 0x31. */
   static readonly descriptor = 0x31;
+  /** The symbolic descriptor, `amqp:declare:list`. */
   static readonly symbol = 'amqp:declare:list';
   declare private readonly brand: never;
   /** The `global-id` field (*, requires global-tx-id). */
@@ -496,7 +556,9 @@ export class Declare {
 
 /** The AMQP `discharge` type (amqp:discharge:list, 0x32). */
 export class Discharge {
+  /** The numeric descriptor: domain 0, code 0x32. */
   static readonly descriptor = 0x32;
+  /** The symbolic descriptor, `amqp:discharge:list`. */
   static readonly symbol = 'amqp:discharge:list';
   declare private readonly brand: never;
   /** The `txn-id` field (*, requires txn-id, mandatory). */
@@ -507,7 +569,9 @@ export class Discharge {
 
 /** The AMQP `declared` outcome (amqp:declared:list, 0x33). */
 export class Declared {
+  /** The numeric descriptor: domain 0, code 0x33. */
   static readonly descriptor = 0x33;
+  /** The symbolic descriptor, `amqp:declared:list`. */
   static readonly symbol = 'amqp:declared:list';
   declare private readonly brand: never;
   /** The `txn-id` field (*, requires txn-id, mandatory). */
@@ -516,7 +580,9 @@ export class Declared {
 
 /** The AMQP `transactional-state` delivery state (amqp:transactional-state:list, 0x34). */
 export class TransactionalState {
+  /** The numeric descriptor: domain 0, code 0x34. */
   static readonly descriptor = 0x34;
+  /** The symbolic descriptor, `amqp:transactional-state:list`. */
   static readonly symbol = 'amqp:transactional-state:list';
   declare private readonly brand: never;
   /** The `txn-id` field (*, requires txn-id, mandatory). */
@@ -527,37 +593,70 @@ export class TransactionalState {
 
 /** The class of every composite type, keyed by the spec's name. */
 export const COMPOSITE_CLASSES = {
+  /** The `open` performative. */
   open: Open,
+  /** The `begin` performative. */
   begin: Begin,
+  /** The `attach` performative. */
   attach: Attach,
+  /** The `flow` performative. */
   flow: Flow,
+  /** The `transfer` performative. */
   transfer: Transfer,
+  /** The `disposition` performative. */
   disposition: Disposition,
+  /** The `detach` performative. */
   detach: Detach,
+  /** The `end` performative. */
   end: End,
+  /** The `close` performative. */
   close: Close,
+  /** The `error` type. */
   error: AmqpError,
+  /** The `header` section. */
   header: Header,
+  /** The `properties` section. */
   properties: Properties,
+  /** The `received` delivery state. */
   received: Received,
+  /** The `accepted` outcome. */
   accepted: Accepted,
+  /** The `rejected` outcome. */
   rejected: Rejected,
+  /** The `released` outcome. */
   released: Released,
+  /** The `modified` outcome. */
   modified: Modified,
+  /** The `source` type. */
   source: Source,
+  /** The `target` type. */
   target: Target,
+  /** The `delete-on-close` lifetime policy. */
   'delete-on-close': DeleteOnClose,
+  /** The `delete-on-no-links` lifetime policy. */
   'delete-on-no-links': DeleteOnNoLinks,
+  /** The `delete-on-no-messages` lifetime policy. */
   'delete-on-no-messages': DeleteOnNoMessages,
+  /** The `delete-on-no-links-or-messages` lifetime policy. */
   'delete-on-no-links-or-messages': DeleteOnNoLinksOrMessages,
+  /** The `sasl-mechanisms` SASL frame. */
   'sasl-mechanisms': SaslMechanisms,
+  /** The `sasl-init` SASL frame. */
   'sasl-init': SaslInit,
+  /** The `sasl-challenge` SASL frame. */
   'sasl-challenge': SaslChallenge,
+  /** The `sasl-response` SASL frame. */
   'sasl-response': SaslResponse,
+  /** The `sasl-outcome` SASL frame. */
   'sasl-outcome': SaslOutcome,
+  /** The `coordinator` type. */
   coordinator: Coordinator,
+  /** The `declare` type. */
   declare: Declare,
+  /** The `discharge` type. */
   discharge: Discharge,
+  /** The `declared` outcome. */
   declared: Declared,
+  /** The `transactional-state` delivery state. */
   'transactional-state': TransactionalState,
 } as const;

@@ -96,14 +96,21 @@ function checkBigInt(type: string, v: number | bigint, min: bigint, max: bigint)
 
 /** The base of the wrappers of small integer types: a number with the AMQP type attached. */
 abstract class SmallInteger {
+  /** The AMQP type's name, as the spec spells it: it tells the wrappers apart without `instanceof`. */
   abstract readonly type: AmqpTypeName;
-  constructor(readonly value: number) {}
+  constructor(
+    /** The integer, already checked against the type's range. */
+    readonly value: number,
+  ) {}
+  /** The plain number, so a wrapper works in arithmetic and comparisons (`ubyte(7) + 1` is 8). */
   valueOf(): number {
     return this.value;
   }
+  /** The plain number: `JSON.stringify` shows the value, not the wrapper. */
   toJSON(): number {
     return this.value;
   }
+  /** The number in decimal. */
   toString(): string {
     return String(this.value);
   }
@@ -111,6 +118,7 @@ abstract class SmallInteger {
 
 /** An AMQP ubyte: an integer from 0 to 255. */
 export class UByte extends SmallInteger {
+  /** Always `'ubyte'`: the AMQP type this wrapper encodes as. */
   readonly type = 'ubyte';
   constructor(value: number) {
     super(checkInteger('ubyte', value, 0, 0xff));
@@ -119,6 +127,7 @@ export class UByte extends SmallInteger {
 
 /** An AMQP ushort: an integer from 0 to 65535. */
 export class UShort extends SmallInteger {
+  /** Always `'ushort'`: the AMQP type this wrapper encodes as. */
   readonly type = 'ushort';
   constructor(value: number) {
     super(checkInteger('ushort', value, 0, 0xffff));
@@ -127,6 +136,7 @@ export class UShort extends SmallInteger {
 
 /** An AMQP uint: an integer from 0 to 2^32-1. */
 export class UInt extends SmallInteger {
+  /** Always `'uint'`: the AMQP type this wrapper encodes as. */
   readonly type = 'uint';
   constructor(value: number) {
     super(checkInteger('uint', value, 0, 0xffffffff));
@@ -135,6 +145,7 @@ export class UInt extends SmallInteger {
 
 /** An AMQP byte: an integer from -128 to 127. */
 export class Byte extends SmallInteger {
+  /** Always `'byte'`: the AMQP type this wrapper encodes as. */
   readonly type = 'byte';
   constructor(value: number) {
     super(checkInteger('byte', value, -0x80, 0x7f));
@@ -143,6 +154,7 @@ export class Byte extends SmallInteger {
 
 /** An AMQP short: an integer from -32768 to 32767. */
 export class Short extends SmallInteger {
+  /** Always `'short'`: the AMQP type this wrapper encodes as. */
   readonly type = 'short';
   constructor(value: number) {
     super(checkInteger('short', value, -0x8000, 0x7fff));
@@ -151,6 +163,7 @@ export class Short extends SmallInteger {
 
 /** An AMQP int: an integer from -2^31 to 2^31-1. */
 export class Int extends SmallInteger {
+  /** Always `'int'`: the AMQP type this wrapper encodes as. */
   readonly type = 'int';
   constructor(value: number) {
     super(checkInteger('int', value, -0x80000000, 0x7fffffff));
@@ -158,17 +171,21 @@ export class Int extends SmallInteger {
 }
 
 const ULONG_MAX = 0xffffffffffffffffn;
-/** The range of an AMQP long, the default for whole numbers and bigints. */
+/** The range of an AMQP long, the default for whole numbers and bigints: this is its least value, -2^63. */
 export const LONG_MIN = -0x8000000000000000n;
+/** The greatest AMQP long, 2^63-1: a bigint past it cannot be encoded as a long (use {@link ulong}). */
 export const LONG_MAX = 0x7fffffffffffffffn;
 
 /** An AMQP ulong: an integer from 0 to 2^64-1, held as a bigint. */
 export class ULong {
+  /** Always `'ulong'`: the AMQP type this wrapper encodes as. */
   readonly type = 'ulong';
+  /** The integer, exact at any size. */
   readonly value: bigint;
   constructor(value: number | bigint) {
     this.value = checkBigInt('ulong', value, 0n, ULONG_MAX);
   }
+  /** The bigint, so a ulong compares and computes with other bigints. */
   valueOf(): bigint {
     return this.value;
   }
@@ -176,9 +193,11 @@ export class ULong {
   toNumber(): number {
     return Number(this.value);
   }
+  /** A number when it is exact (up to 2^53), else the decimal string, since JSON has no bigint. */
   toJSON(): number | string {
     return this.value <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(this.value) : this.value.toString();
   }
+  /** The integer in decimal. */
   toString(): string {
     return this.value.toString();
   }
@@ -186,18 +205,23 @@ export class ULong {
 
 /** An AMQP float (IEEE 754 binary32): the number is rounded to single precision. */
 export class Float {
+  /** Always `'float'`: the AMQP type this wrapper encodes as. */
   readonly type = 'float';
+  /** The number, already rounded to single precision (so it equals what a peer decodes). */
   readonly value: number;
   constructor(value: number) {
     if (typeof value !== 'number') throw new EncodeError(`float must be a number, not ${String(value)}`);
     this.value = Math.fround(value);
   }
+  /** The plain number, so the wrapper works in arithmetic and comparisons. */
   valueOf(): number {
     return this.value;
   }
+  /** The plain number: `JSON.stringify` shows the value, not the wrapper. */
   toJSON(): number {
     return this.value;
   }
+  /** The number as JavaScript prints it. */
   toString(): string {
     return String(this.value);
   }
@@ -208,16 +232,23 @@ export class Float {
  * this wrapper keeps a whole number (2.0) a double rather than a long.
  */
 export class Double {
+  /** Always `'double'`: the AMQP type this wrapper encodes as. */
   readonly type = 'double';
-  constructor(readonly value: number) {
+  constructor(
+    /** The number, unchanged. */
+    readonly value: number,
+  ) {
     if (typeof value !== 'number') throw new EncodeError(`double must be a number, not ${String(value)}`);
   }
+  /** The plain number, so the wrapper works in arithmetic and comparisons. */
   valueOf(): number {
     return this.value;
   }
+  /** The plain number: `JSON.stringify` shows the value, not the wrapper. */
   toJSON(): number {
     return this.value;
   }
+  /** The number as JavaScript prints it. */
   toString(): string {
     return String(this.value);
   }
@@ -238,8 +269,13 @@ function hex(bytes: Uint8Array): string {
 
 /** The base of the decimal types: the raw IEEE 754 decimal bits, kept exactly (no decimal arithmetic). */
 abstract class DecimalBits {
+  /** The AMQP type's name: `'decimal32'`, `'decimal64'` or `'decimal128'`. */
   abstract readonly type: 'decimal32' | 'decimal64' | 'decimal128';
-  constructor(readonly bytes: Uint8Array) {}
+  constructor(
+    /** The raw big-endian bytes, as they go on the wire (4, 8 or 16 of them). */
+    readonly bytes: Uint8Array,
+  ) {}
+  /** The type and the bytes in hex, such as `decimal32(0x22500001)`: no decimal formatting is attempted. */
   toString(): string {
     return `${this.type}(0x${hex(this.bytes)})`;
   }
@@ -247,6 +283,7 @@ abstract class DecimalBits {
 
 /** An AMQP decimal32: 4 raw bytes (IEEE 754 decimal32, big-endian). */
 export class Decimal32 extends DecimalBits {
+  /** Always `'decimal32'`: the AMQP type this wrapper encodes as. */
   readonly type = 'decimal32';
   constructor(bytes: Uint8Array) {
     super(checkBytes('decimal32', bytes, 4));
@@ -255,6 +292,7 @@ export class Decimal32 extends DecimalBits {
 
 /** An AMQP decimal64: 8 raw bytes (IEEE 754 decimal64, big-endian). */
 export class Decimal64 extends DecimalBits {
+  /** Always `'decimal64'`: the AMQP type this wrapper encodes as. */
   readonly type = 'decimal64';
   constructor(bytes: Uint8Array) {
     super(checkBytes('decimal64', bytes, 8));
@@ -263,6 +301,7 @@ export class Decimal64 extends DecimalBits {
 
 /** An AMQP decimal128: 16 raw bytes (IEEE 754 decimal128, big-endian). */
 export class Decimal128 extends DecimalBits {
+  /** Always `'decimal128'`: the AMQP type this wrapper encodes as. */
   readonly type = 'decimal128';
   constructor(bytes: Uint8Array) {
     super(checkBytes('decimal128', bytes, 16));
@@ -271,7 +310,9 @@ export class Decimal128 extends DecimalBits {
 
 /** An AMQP char: one Unicode code point (UTF-32 on the wire). */
 export class Char {
+  /** Always `'char'`: the AMQP type this wrapper encodes as. */
   readonly type = 'char';
+  /** The Unicode code point, 0 to 0x10FFFF. */
   readonly codePoint: number;
   constructor(c: string | number) {
     const cp = typeof c === 'number' ? c : c.codePointAt(0);
@@ -286,9 +327,11 @@ export class Char {
     }
     this.codePoint = cp;
   }
+  /** The character as a one-code-point string. */
   toString(): string {
     return String.fromCodePoint(this.codePoint);
   }
+  /** The character as a string. */
   toJSON(): string {
     return this.toString();
   }
@@ -299,15 +342,19 @@ export class Char {
  * 64-bit). Timestamps that fit decode to `Date`.
  */
 export class Timestamp {
+  /** Always `'timestamp'`: the AMQP type this wrapper encodes as. */
   readonly type = 'timestamp';
+  /** Milliseconds since the Unix epoch, signed 64-bit. */
   readonly value: bigint;
   constructor(ms: number | bigint | Date) {
     const v = ms instanceof Date ? ms.getTime() : ms;
     this.value = checkBigInt('timestamp', v, LONG_MIN, LONG_MAX);
   }
+  /** `timestamp(N)` with N in milliseconds. */
   toString(): string {
     return `timestamp(${this.value})`;
   }
+  /** The milliseconds as a decimal string, since JSON has no bigint. */
   toJSON(): string {
     return this.value.toString();
   }
@@ -317,7 +364,9 @@ const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/
 
 /** An AMQP uuid: 16 bytes, shown in the canonical 8-4-4-4-12 form. */
 export class Uuid {
+  /** Always `'uuid'`: the AMQP type this wrapper encodes as. */
   readonly type = 'uuid';
+  /** The 16 bytes, in network order. */
   readonly bytes: Uint8Array;
   constructor(value: string | Uint8Array) {
     if (typeof value === 'string') {
@@ -330,10 +379,12 @@ export class Uuid {
       this.bytes = checkBytes('uuid', value, 16);
     }
   }
+  /** The canonical lower-case form, `xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx`. */
   toString(): string {
     const h = hex(this.bytes);
     return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
   }
+  /** The canonical string form. */
   toJSON(): string {
     return this.toString();
   }
@@ -341,8 +392,12 @@ export class Uuid {
 
 /** An AMQP symbol: an ASCII string from a constrained domain (names, capabilities, keys). */
 export class AmqpSymbol {
+  /** Always `'symbol'`: the AMQP type this wrapper encodes as. */
   readonly type = 'symbol';
-  constructor(readonly value: string) {
+  constructor(
+    /** The symbol's characters (checked to be ASCII unless the symbol came from a peer). */
+    readonly value: string,
+  ) {
     if (typeof value !== 'string') throw new EncodeError(`symbol must be a string, not ${String(value)}`);
     for (let i = 0; i < value.length; i++) {
       if (value.charCodeAt(i) > 0x7f) {
@@ -360,9 +415,11 @@ export class AmqpSymbol {
     (s as { value: string }).value = value;
     return s;
   }
+  /** The symbol's characters. */
   toString(): string {
     return this.value;
   }
+  /** The symbol's characters: in JSON a symbol is a string. */
   toJSON(): string {
     return this.value;
   }
@@ -370,9 +427,12 @@ export class AmqpSymbol {
 
 /** A described value: a descriptor (a ulong or symbol, normally) and the value it describes. */
 export class Described {
+  /** Always `'described'`: this wrapper encodes as a described type (0x00 constructor). */
   readonly type = 'described';
   constructor(
+    /** The descriptor: a ulong code (domain and id) or a symbol name, normally. */
     readonly descriptor: AmqpValue,
+    /** The value being described. */
     readonly value: AmqpValue,
   ) {}
 }
@@ -385,10 +445,17 @@ export class Described {
  * the values it describes.
  */
 export class AmqpArray {
+  /** Always `'array'`: this wrapper encodes as an AMQP array. */
   readonly type = 'array';
   constructor(
+    /** The one AMQP type every element has (Proton Python: `Array.type`). */
     readonly elementType: AmqpTypeName,
+    /** The elements, in their plain form. */
     readonly elements: readonly AmqpValue[],
+    /**
+     * For a described array, the descriptor every element shares; else `undefined` (Proton Python:
+     * `Array.descriptor`).
+     */
     readonly descriptor?: AmqpValue,
   ) {}
 }

@@ -52,9 +52,13 @@ export class Acceptor {
   private tls: tls.Server | undefined = undefined;
   private tlsOptions: tls.TlsOptions | undefined = undefined;
 
-  /** @throws SSLException when the SSL domain cannot serve (a client domain, no credentials). */
+  /**
+   * @internal Made by `container.listen()`.
+   * @throws SSLException when the SSL domain cannot serve (a client domain, no credentials).
+   */
   constructor(
     private readonly host: AcceptorHost,
+    /** The options `listen` was given: the address, SSL domain, SASL and limits of accepted connections. */
     readonly options: ListenOptions,
   ) {
     if (options.sslDomain !== undefined) this.tlsServer(options.sslDomain);

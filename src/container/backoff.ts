@@ -11,21 +11,25 @@ import { InvalidOptionError } from '../errors.js';
 export interface BackoffOptions {
   /**
    * The delay before the first reconnect, in milliseconds (after the immediate first attempt).
+   * Proton: `Backoff(initial=...)`, in seconds.
    * @default 100
    */
   initial?: number;
   /**
    * What each delay is multiplied by to give the next one; at least 1.
+   * Proton: `Backoff(factor=...)`.
    * @default 2
    */
   factor?: number;
   /**
    * The longest delay, in milliseconds.
+   * Proton: `Backoff(max_delay=...)`, in seconds.
    * @default 10000
    */
   maxDelay?: number;
   /**
-   * How many values the sequence has in all, the leading 0 included; `undefined` for no end.
+   * How many values the sequence has in all, the leading 0 included; `undefined` for no end. Proton:
+   * `Backoff(max_tries=...)`.
    * @default undefined
    */
   maxTries?: number;
@@ -60,13 +64,16 @@ export interface BackoffOptions {
  * larger than `maxDelay` is capped too (Proton yielded it once before capping).
  */
 export class Backoff implements Iterable<number> {
-  /** The delay after the immediate first reconnect, in milliseconds. */
+  /** The delay after the immediate first reconnect, in milliseconds. Proton: `initial`, in seconds. */
   readonly initial: number;
-  /** The growth factor of the delays. */
+  /** The growth factor of the delays. Proton: `factor`. */
   readonly factor: number;
-  /** The longest delay, in milliseconds. */
+  /** The longest delay, in milliseconds. Proton: `max_delay`, in seconds. */
   readonly maxDelay: number;
-  /** How many values the sequence has in all (the leading 0 included), or `undefined` for no end. */
+  /**
+   * How many values the sequence has in all (the leading 0 included), or `undefined` for no end. Proton:
+   * `max_tries`.
+   */
   readonly maxTries: number | undefined;
   /** The share of each delay that may be taken off at random, 0..1. */
   readonly jitter: number;

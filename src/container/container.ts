@@ -30,7 +30,10 @@ import { Url } from './url.js';
 
 /** Options of a container, given as the last constructor argument. */
 export interface ContainerOptions {
-  /** The container-id sent in the open of every connection it makes. @default a random UUID */
+  /**
+   * The container-id sent in the open of every connection it makes (Proton: `Container.container_id`).
+   * @default a random UUID
+   */
   containerId?: string;
   /** Where diagnostics go. @default no logging */
   logger?: Logger;
@@ -38,43 +41,71 @@ export interface ContainerOptions {
 
 /** Options of `createSender` and `createReceiver` (Proton's keyword arguments). */
 export interface LinkCreateOptions {
-  /** The link name. @default `<container-id>-<address>` or a UUID */
+  /** The link name. Proton: `name`. @default `<container-id>-<address>` or a UUID */
   name?: string;
-  /** The source address (of a sender) or target address (of a receiver). */
+  /**
+   * The source terminus's address: a sender's own address, or a receiver's address when `createReceiver`
+   * was given none. Proton: `source`.
+   */
   source?: string;
+  /**
+   * The target terminus's address: a receiver's own address, or a sender's address when `createSender`
+   * was given none. Proton: `target`.
+   */
   target?: string;
-  /** The handler of this link's events. */
+  /** The handler of this link's events, instead of the connection's or container's. Proton: `handler`. */
   handler?: object;
-  /** A generator of delivery tags (a sender's). */
+  /** A generator of delivery tags (a sender's). Proton: `tags`. */
   tags?: () => Uint8Array | string;
-  /** Ask the peer for a dynamic node (a receiver's temporary reply queue). */
+  /** Ask the peer for a dynamic node (a receiver's temporary reply queue). Proton: `dynamic`. */
   dynamic?: boolean;
-  /** Link options (AtMostOnce, Selector, Copy...), applied before the link opens. */
+  /** Link options (AtMostOnce, Selector, Copy...), applied before the link opens. Proton: `options`. */
   options?: LinkOption | readonly LinkOption[];
   /**
    * A sender's deliveries in flight when the connection is lost are sent again after the reconnect
    * (at-least-once end to end; the peer may get duplicates). Without it they are reported in doubt
-   * (`event.inDoubt` in `onDisconnected`). @default false
+   * (`event.inDoubt` in `onDisconnected`). Proton has no such option.
+   * @default false
    */
   resend?: boolean;
 }
 
-type Context = string | Url | Connection | Session;
+/**
+ * Where `createSender` and `createReceiver` open their link: a URL (a new connection), a connection (a
+ * new session on it) or a session. Proton: the `context` argument of `create_sender`.
+ */
+export type Context = string | Url | Connection | Session;
 
+/**
+ * Runs AMQP connections and dispatches their events to handlers: `new Container(handler).run()` starts the
+ * handler's `onStart`, and the handler connects, listens, creates links and schedules work from there.
+ * Proton: `Container` (the reactor).
+ */
 export class Container {
+  /**
+   * The container-id sent in the open of every connection, unless a connection sets its own (Proton:
+   * `Container.container_id`).
+   * @default a random UUID
+   */
   readonly containerId: string;
+  /** Where diagnostics go. @default no logging */
   readonly logger: Logger;
   /** The root handler: the handlers given to the constructor are its children. */
-  readonly handler: { handlers: object[] } = { handlers: [] };
+  readonly handler: {
+    /** The handlers given to the constructor, in order, each offered every event. */
+    handlers: object[];
+  } = { handlers: [] };
   /**
    * The default TLS domains (Proton's `container.ssl`): `client` for amqps connections made without an
    * `sslDomain`, `server` for amqps listeners made without one (give it credentials first).
    */
   readonly ssl = {
+    /** The domain of amqps connections made without an `sslDomain` (Proton: `Container.ssl.client`). */
     client: new SSLDomain(SSLDomain.MODE_CLIENT),
+    /** The domain of amqps listeners made without one (Proton: `Container.ssl.server`). */
     server: new SSLDomain(SSLDomain.MODE_SERVER),
   };
-  /** Set once `stop()` was called (or a handler failed). */
+  /** Set once `stop()` was called (or a handler failed). @default false */
   stopped = false;
 
   private readonly collector = new Collector();
@@ -95,6 +126,10 @@ export class Container {
   private rejectRun: ((e: unknown) => void) | undefined = undefined;
   private failure: unknown = undefined;
 
+  /**
+   * A container whose root handler has the given handlers as children, in order; a last argument of
+   * {@link ContainerOptions} sets the container-id and logger (Proton: `Container(*handlers, **kwargs)`).
+   */
   constructor(...args: object[]) {
     let options: ContainerOptions = {};
     const last = args[args.length - 1];
@@ -107,7 +142,7 @@ export class Container {
     this.handler.handlers.push(...args);
   }
 
-  /** Whether `run()` is under way. */
+  /** Whether `run()` is under way. Proton has no such flag. */
   get running(): boolean {
     return this.runningNow;
   }
@@ -115,7 +150,10 @@ export class Container {
   // ------------------------------------------------------------------------------------------------
   // The loop
 
-  /** Runs until there is nothing left to do (no connections, acceptors, timers), or `stop()`. */
+  /**
+   * Runs until there is nothing left to do (no connections, acceptors, timers), or `stop()`. Proton:
+   * `Container.run`.
+   */
   run(): Promise<void> {
     if (this.runningNow)
       return Promise.reject(new InvalidOptionError('run', 'the container is already running'));
@@ -130,7 +168,9 @@ export class Container {
     });
   }
 
-  /** Stops at once: every connection is dropped, timers and acceptors are cancelled. */
+  /**
+   * Stops at once: every connection is dropped, timers and acceptors are cancelled. Proton: `Container.stop`.
+   */
   stop(): void {
     if (this.stopped) return;
     this.stopped = true;
@@ -251,6 +291,7 @@ export class Container {
    * Connects to a URL (or a failover list, or what the connect.json configuration file says when
    * neither is given), and returns the connection, already opened: nothing touches the network until
    * the container runs.
+   * Proton: `Container.connect`.
    */
   connect(url?: string | Url | ConnectOptions, options: ConnectOptions = {}): Connection {
     const o: ConnectOptions =
@@ -294,12 +335,18 @@ export class Container {
     return c;
   }
 
-  /** The URL a connection was made to (its current attempt's), for `connected_address`. */
+  /**
+   * The URL a connection was made to (its current attempt's), for `connected_address`. Proton:
+   * `Connection.connected_address`.
+   */
   urlOf(connection: Connection): Url | undefined {
     return this.connectors.get(connection)?.url ?? this.finishedUrls.get(connection);
   }
 
-  /** Listens on `url` (host and port; port 0 picks a free one); returns the acceptor, listening. */
+  /**
+   * Listens on `url` (host and port; port 0 picks a free one); returns the acceptor, listening. Proton:
+   * `Container.listen`.
+   */
   async listen(url: string | Url, options: ListenOptions = {}): Promise<Acceptor> {
     const u = new Url(url);
     if (options.sslDomain === undefined && u.scheme === 'amqps')
@@ -360,6 +407,7 @@ export class Container {
   /**
    * Creates and opens a sender on a URL (a new connection; the URL's path is the target), a
    * connection (its default session) or a session.
+   * Proton: `Container.create_sender`.
    */
   createSender(context: Context, target?: string, options: LinkCreateOptions = {}): Sender {
     const address = target ?? options.target ?? pathOf(context);
@@ -374,6 +422,7 @@ export class Container {
   /**
    * Creates and opens a receiver on a URL (a new connection; the URL's path is the source), a
    * connection (its default session) or a session.
+   * Proton: `Container.create_receiver`.
    */
   createReceiver(context: Context, source?: string, options: LinkCreateOptions = {}): Receiver {
     const address = source ?? options.source ?? pathOf(context);
@@ -403,7 +452,10 @@ export class Container {
   // ------------------------------------------------------------------------------------------------
   // Time and other work
 
-  /** Runs `handler.onTimerTask(event)` (or the container's handlers') after `delay` milliseconds. */
+  /**
+   * Runs `handler.onTimerTask(event)` (or the container's handlers') after `delay` milliseconds. Proton:
+   * `Container.schedule`, which takes seconds.
+   */
   schedule(delay: number, handler?: object): Task {
     if (!Number.isFinite(delay) || delay < 0)
       throw new InvalidOptionError('delay', `${delay} is not a delay in ms`);
@@ -447,6 +499,7 @@ export class Container {
   /**
    * Registers an event source with the container (Proton's `selectable`): an `EventInjector`, whose
    * events are dispatched to the container's handlers; it keeps `run()` going until it is closed.
+   * Proton: `Container.selectable`.
    */
   selectable(source: { attach(container: Container): void }): void {
     source.attach(this);
@@ -457,7 +510,7 @@ export class Container {
     this.keepAlive.add(token);
   }
 
-  /** @internal */
+  /** @internal Pairs with `hold`. */
   release(token: object): void {
     this.keepAlive.delete(token);
     this.requestTurn();

@@ -15,9 +15,13 @@ import { Event, type EventContainer } from './event.js';
 
 /** What an {@link ApplicationEvent} concerns; a delivery implies its link, session and connection. */
 export interface ApplicationEventInit {
+  /** The connection the event concerns; taken from the session, link or delivery when they are given. */
   connection?: Connection;
+  /** The session the event concerns; taken from the link or delivery when given. */
   session?: Session;
+  /** The link the event concerns; taken from the delivery when given. */
   link?: Link;
+  /** The delivery the event concerns. */
   delivery?: Delivery;
   /** Anything the application wants to hand to the handler. */
   subject?: unknown;
@@ -41,6 +45,11 @@ export class ApplicationEvent extends Event {
   readonly #link: Link | undefined;
   readonly #delivery: Delivery | undefined;
 
+  /**
+   * An event of type `type`, raised as `on<Type>` on the handler once triggered (Proton:
+   * `ApplicationEvent(typename, connection, session, link, delivery, subject)`).
+   * @throws ProtonError (`amqp:invalid-field`) for an empty type.
+   */
   constructor(type: string, init: ApplicationEventInit = {}) {
     if (typeof type !== 'string' || type === '') {
       throw new ProtonError(`an application event needs a type name, not ${String(type)}`, {
@@ -91,7 +100,9 @@ export class ApplicationEvent extends Event {
 
 /** What a worker thread posts on an injector's port: the type and subject of an application event. */
 export interface PortMessage {
+  /** The event type: the handler's `on<Type>` callback is called (Proton: `ApplicationEvent.type`). */
   type: string;
+  /** The event's subject, as structured-clone copied it across the thread boundary. */
   subject?: unknown;
 }
 

@@ -15,15 +15,20 @@ export interface EventContainer {
   readonly containerId: string;
 }
 
+/**
+ * What a handler callback receives: the event's type and the connection, session, link, delivery,
+ * transport and message it concerns (`undefined` where it concerns none). Proton: `Event`.
+ */
 export class Event {
-  /** Set by the incoming message handler for `onMessage`. */
+  /** Set by the incoming message handler for `onMessage`. Proton: `Event.message`. */
   message: Message | undefined = undefined;
-  /** Set by the transaction machinery for the transaction callbacks. */
+  /** Set by the transaction machinery for the transaction callbacks. Proton: `Event.transaction`. */
   transaction: unknown = undefined;
 
-  /** The container the event came from. */
+  /** The container the event came from. Proton: `Event.container`. */
   readonly container: Container;
 
+  /** @internal The container makes events; an application makes an `ApplicationEvent` instead. */
   constructor(
     /** The event type, as Proton names it: `connection_remote_open`, `delivery`, `message`... */
     readonly type: string,
@@ -35,7 +40,7 @@ export class Event {
     this.container = container as Container;
   }
 
-  /** The connection the event concerns, if any. */
+  /** The connection the event concerns, if any. Proton: `Event.connection`. */
   get connection(): Connection | undefined {
     const c = this.context;
     if (c instanceof Delivery) return c.link.session.connection;
@@ -48,7 +53,7 @@ export class Event {
     return undefined;
   }
 
-  /** The session, if any. */
+  /** The session, if any. Proton: `Event.session`. */
   get session(): Session | undefined {
     const c = this.context;
     if (c instanceof Delivery) return c.link.session;
@@ -58,7 +63,7 @@ export class Event {
     return undefined;
   }
 
-  /** The link, if any. */
+  /** The link, if any. Proton: `Event.link`. */
   get link(): Link | undefined {
     const c = this.context;
     if (c instanceof Delivery) return c.link;
@@ -67,19 +72,19 @@ export class Event {
     return undefined;
   }
 
-  /** The link, when it is a sender. */
+  /** The link, when it is a sender. Proton: `Event.sender`. */
   get sender(): Sender | undefined {
     const l = this.link;
     return l?.isSender ? (l as Sender) : undefined;
   }
 
-  /** The link, when it is a receiver. */
+  /** The link, when it is a receiver. Proton: `Event.receiver`. */
   get receiver(): Receiver | undefined {
     const l = this.link;
     return l !== undefined && !l.isSender ? (l as Receiver) : undefined;
   }
 
-  /** The delivery, if any. */
+  /** The delivery, if any. Proton: `Event.delivery`. */
   get delivery(): Delivery | undefined {
     const c = this.context;
     if (c instanceof Delivery) return c;
@@ -102,13 +107,14 @@ export class Event {
     return out;
   }
 
-  /** The transport, if any. */
+  /** The transport, if any. Proton: `Event.transport`. */
   get transport(): Transport | undefined {
     const c = this.context;
     if (c instanceof Transport) return c;
     return this.connection?.transport;
   }
 
+  /** `type(context)`, for logs. */
   toString(): string {
     return `${this.type}(${String(this.context)})`;
   }

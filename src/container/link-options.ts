@@ -9,39 +9,49 @@ import { AmqpSymbol, Described } from '../codec/types.js';
 import { type Link, ReceiverSettleMode, SenderSettleMode } from '../engine/link.js';
 import { Durability } from '../engine/terminus.js';
 
-/** An option for any link. */
+/** An option for any link; subclass it and override `apply` for options of your own. Proton: `LinkOption`. */
 export class LinkOption {
-  /** Sets the link's fields. */
+  /** Sets the link's fields, before its attach is sent. Proton: `LinkOption.apply`. */
   apply(_link: Link): void {}
-  /** Whether the option fits this link. */
+  /** Whether the option fits this link: `apply` is called only if it does. Proton: `LinkOption.test`. */
   test(_link: Link): boolean {
     return true;
   }
 }
 
-/** An option for senders only. */
+/** An option for senders only. Proton: `SenderOption`. */
 export class SenderOption extends LinkOption {
+  /** True for a sender. */
   override test(link: Link): boolean {
     return link.isSender;
   }
 }
 
-/** An option for receivers only. */
+/** An option for receivers only. Proton: `ReceiverOption`. */
 export class ReceiverOption extends LinkOption {
+  /** True for a receiver. */
   override test(link: Link): boolean {
     return !link.isSender;
   }
 }
 
-/** At-most-once: the sender settles every delivery as it sends it (`snd-settle-mode` settled). */
+/**
+ * At-most-once: the sender settles every delivery as it sends it (`snd-settle-mode` settled). Proton:
+ * `AtMostOnce`.
+ */
 export class AtMostOnce extends LinkOption {
+  /** Sets snd-settle-mode to settled. */
   override apply(link: Link): void {
     link.sndSettleMode = SenderSettleMode.settled;
   }
 }
 
-/** At-least-once: deliveries are settled after the receiver's outcome (unsettled, first). */
+/**
+ * At-least-once: deliveries are settled after the receiver's outcome (unsettled, first). Proton:
+ * `AtLeastOnce`.
+ */
 export class AtLeastOnce extends LinkOption {
+  /** Sets snd-settle-mode to unsettled and rcv-settle-mode to first. */
   override apply(link: Link): void {
     link.sndSettleMode = SenderSettleMode.unsettled;
     link.rcvSettleMode = ReceiverSettleMode.first;
@@ -54,55 +64,70 @@ function symbolKeyed(
   return props instanceof Map ? props : new Map(Object.entries(props));
 }
 
-/** Properties of the node the peer creates for a dynamic link (`dynamic-node-properties`). */
+/**
+ * Properties of the node the peer creates for a dynamic link (`dynamic-node-properties`). Proton:
+ * `DynamicNodeProperties`.
+ */
 export class DynamicNodeProperties extends LinkOption {
   private readonly props: Map<AmqpValue, AmqpValue>;
   constructor(props: Record<string, AmqpValue> | Map<AmqpValue, AmqpValue> = {}) {
     super();
     this.props = symbolKeyed(props);
   }
+  /**
+   * Sets dynamic-node-properties on the terminus the peer creates: a sender's target, a receiver's source.
+   */
   override apply(link: Link): void {
     if (link.isSender) link.target.dynamicNodeProperties = this.props;
     else link.source.dynamicNodeProperties = this.props;
   }
 }
 
-/** A filter set on the receiver's source (keys are symbols). */
+/** A filter set on the receiver's source (keys are symbols). Proton: `Filter`. */
 export class Filter extends ReceiverOption {
+  /** The filter-set put on the source, keyed by symbol (Proton: `Filter.filter_set`). */
   readonly filterSet: Map<AmqpValue, AmqpValue>;
   constructor(filterSet: Record<string, AmqpValue> | Map<AmqpValue, AmqpValue> = {}) {
     super();
     this.filterSet = symbolKeyed(filterSet);
   }
+  /** Puts the filter set on the link's source. */
   override apply(link: Link): void {
     link.source.filter = this.filterSet;
   }
 }
 
-/** A JMS selector (`apache.org:selector-filter:string`), as a filter named `name`. */
+/** A JMS selector (`apache.org:selector-filter:string`), as a filter named `name`. Proton: `Selector`. */
 export class Selector extends Filter {
+  /** A selector of messages matching `value`, such as `"colour = 'red'"`, as the filter named `name`. */
   constructor(value: string, name = 'selector') {
     super(new Map([[name, new Described(new AmqpSymbol('apache.org:selector-filter:string'), value)]]));
   }
 }
 
-/** A durable subscription: the source keeps unsettled state, and never expires. */
+/**
+ * A durable subscription: the source keeps unsettled state, and never expires. Give the link a stable name
+ * (and the connection a stable container-id) to resume it. Proton: `DurableSubscription`.
+ */
 export class DurableSubscription extends ReceiverOption {
+  /** Sets the source's durable to unsettled-state and its expiry-policy to never. */
   override apply(link: Link): void {
     link.source.durable = Durability.unsettledState;
     link.source.expiryPolicy = 'never';
   }
 }
 
-/** Consume messages (distribution mode `move`). */
+/** Consume messages (distribution mode `move`). Proton: `Move`. */
 export class Move extends ReceiverOption {
+  /** Sets the source's distribution-mode to move. */
   override apply(link: Link): void {
     link.source.distributionMode = 'move';
   }
 }
 
-/** Browse messages without consuming them (distribution mode `copy`). */
+/** Browse messages without consuming them (distribution mode `copy`). Proton: `Copy`. */
 export class Copy extends ReceiverOption {
+  /** Sets the source's distribution-mode to copy. */
   override apply(link: Link): void {
     link.source.distributionMode = 'copy';
   }

@@ -37,18 +37,30 @@ export type SSLMode = 1 | 2;
 /** How the peer is verified: `VERIFY_PEER` 1, `ANONYMOUS_PEER` 2, `VERIFY_PEER_NAME` 3. */
 export type SSLVerifyMode = 1 | 2 | 3;
 
+/**
+ * TLS settings for connections or listeners: the mode (client or server), this side's certificate and
+ * key, the trusted CAs and how the peer is verified. Hand it to `connect` or `listen` as `sslDomain`.
+ * Proton: `SSLDomain`.
+ */
 export class SSLDomain implements TlsDomain {
-  /** The client side: makes TLS connections. */
+  /** The client side: makes TLS connections. Proton: `SSLDomain.MODE_CLIENT`. */
   static readonly MODE_CLIENT = 1 as const;
-  /** The server side: accepts TLS connections. */
+  /** The server side: accepts TLS connections. Proton: `SSLDomain.MODE_SERVER`. */
   static readonly MODE_SERVER = 2 as const;
-  /** The peer must present a certificate signed by a trusted CA. */
+  /** The peer must present a certificate signed by a trusted CA. Proton: `SSLDomain.VERIFY_PEER`. */
   static readonly VERIFY_PEER = 1 as const;
-  /** No certificate is asked of the peer, nor checked (a server's default). */
+  /**
+   * No certificate is asked of the peer, nor checked (a server's default). Proton:
+   * `SSLDomain.ANONYMOUS_PEER`.
+   */
   static readonly ANONYMOUS_PEER = 2 as const;
-  /** As `VERIFY_PEER`, and the certificate must name the host connected to (a client's default). */
+  /**
+   * As `VERIFY_PEER`, and the certificate must name the host connected to (a client's default). Proton:
+   * `SSLDomain.VERIFY_PEER_NAME`.
+   */
   static readonly VERIFY_PEER_NAME = 3 as const;
 
+  /** `MODE_CLIENT` or `MODE_SERVER`: which end of the TLS handshake this domain configures. */
   readonly mode: SSLMode;
   private verify: SSLVerifyMode;
   private key: Buffer | undefined = undefined;
@@ -88,6 +100,7 @@ export class SSLDomain implements TlsDomain {
   /**
    * This side's certificate (chain) and private key, PEM files (one file may hold both); `password`
    * decrypts an encrypted key. Required of a server.
+   * Proton: `SSLDomain.set_credentials`.
    * @throws SSLException when a file cannot be read, the password is wrong or the key does not match.
    */
   setCredentials(certFile: string, keyFile: string, password?: string): number {
@@ -112,6 +125,7 @@ export class SSLDomain implements TlsDomain {
   /**
    * Trusts only the CA certificates in `certificateDb` (a PEM file, or a directory of them) to verify
    * the peer, instead of the CAs Node trusts by default.
+   * Proton: `SSLDomain.set_trusted_ca_db`.
    * @throws SSLException when nothing there holds a certificate.
    */
   setTrustedCaDb(certificateDb: string): number {
@@ -124,6 +138,7 @@ export class SSLDomain implements TlsDomain {
    * How the peer is verified. For a server asking for client certificates, `trustedCas` (a PEM file or
    * directory) are the CAs it trusts and names to clients when no `setTrustedCaDb` was given (Node uses
    * one list for both).
+   * Proton: `SSLDomain.set_peer_authentication`.
    * @throws SSLException for an unknown mode, or a verifying server with no CA to verify with.
    */
   setPeerAuthentication(verifyMode: SSLVerifyMode, trustedCas?: string): number {
@@ -153,7 +168,10 @@ export class SSLDomain implements TlsDomain {
     return 0;
   }
 
-  /** A server's port takes plain AMQP clients as well as TLS ones (the first byte tells which). */
+  /**
+   * A server's port takes plain AMQP clients as well as TLS ones (the first byte tells which). Proton:
+   * `SSLDomain.allow_unsecured_client`.
+   */
   allowUnsecuredClient(): number {
     if (this.mode !== SSLDomain.MODE_SERVER) {
       throw new SSLException('SSL failure: allowUnsecuredClient is for a server domain (MODE_SERVER)');
@@ -165,6 +183,7 @@ export class SSLDomain implements TlsDomain {
   /**
    * The `tls.connect` options of a client connection to `servername`: the name sent as SNI (unless an
    * IP address, which SNI cannot carry) and, with `VERIFY_PEER_NAME`, the name the certificate must bear.
+   * Proton has no such call: it is how the domain becomes Node `tls` options.
    * @throws SSLException on a server domain.
    */
   clientTlsOptions(servername: string): tls.ConnectionOptions {
@@ -190,6 +209,7 @@ export class SSLDomain implements TlsDomain {
 
   /**
    * The options of a TLS server (the same object until a setter changes them).
+   * Proton has no such call: it is how the domain becomes Node `tls` options.
    * @throws SSLException on a client domain, or without credentials.
    */
   serverTlsOptions(): tls.TlsOptions {

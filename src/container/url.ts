@@ -92,22 +92,28 @@ const SCHEME = /^[A-Za-z][A-Za-z0-9+.-]*$/;
 
 /** An address of an AMQP peer: `[scheme://][user[:password]@][host][:port][/path]`. See the module notes. */
 export class Url {
-  /** The scheme of plain AMQP. */
+  /** The scheme of plain AMQP. Proton: `Url.AMQP`. */
   static readonly AMQP = 'amqp';
-  /** The scheme of AMQP over TLS. */
+  /** The scheme of AMQP over TLS. Proton: `Url.AMQPS`. */
   static readonly AMQPS = 'amqps';
   /** The host a `Url` gets when none is given and `defaults` is on (Proton's default). */
   static readonly DEFAULT_HOST = '0.0.0.0';
 
-  /** The scheme, lower-cased (`amqp`, `amqps`), or `undefined`. */
+  /** The scheme, lower-cased (`amqp`, `amqps`), or `undefined`. Proton: `Url.scheme`. */
   readonly scheme: string | undefined;
-  /** The user name, percent-decoded; `''` for `:pass@host`; `undefined` when the URL has no `@`. */
+  /**
+   * The user name, percent-decoded; `''` for `:pass@host`; `undefined` when the URL has no `@`. Proton:
+   * `Url.username`.
+   */
   readonly username: string | undefined;
-  /** The host, lower-cased, without the brackets of an IPv6 literal. */
+  /** The host, lower-cased, without the brackets of an IPv6 literal. Proton: `Url.host`. */
   readonly host: string | undefined;
-  /** The port number; a service name has been turned into its number. */
+  /** The port number; a service name has been turned into its number. Proton: `Url.port`. */
   readonly port: number | undefined;
-  /** The path (the AMQP node address) without its leading `/`; `undefined` when there is none. */
+  /**
+   * The path (the AMQP node address) without its leading `/`; `undefined` when there is none. Proton:
+   * `Url.path`.
+   */
   readonly path: string | undefined;
 
   /** Never printed back: a private field, so that neither `Object.keys` nor `util.inspect` shows it. */
@@ -185,7 +191,7 @@ export class Url {
 
   /**
    * The password, percent-decoded, or `undefined`. Handle it as a secret: `toString()`, `toJSON()` and
-   * `util.inspect` mask it.
+   * `util.inspect` mask it. Proton: `Url.password`.
    */
   get password(): string | undefined {
     return this.#password;

@@ -11,6 +11,10 @@ import type { Link } from './link.js';
 import { Session } from './session.js';
 import type { Transport } from './transport.js';
 
+/**
+ * The local end of an AMQP connection, sans I/O: what this side sends in its open, and, in the `remote*`
+ * fields, what the peer's open said (`undefined` until it arrives). Proton: `Connection`.
+ */
 export class Connection extends Endpoint {
   /** The container-id sent in the open. */
   containerId = '';
@@ -22,7 +26,15 @@ export class Connection extends Endpoint {
   password: string | undefined = undefined;
   /** The authorization identity asked for (SASL authzid). */
   authorization: string | undefined = undefined;
+  /**
+   * Capabilities this side offers, sent in the open's offered-capabilities (Proton:
+   * `Connection.offered_capabilities`).
+   */
   offeredCapabilities: string[] | undefined = undefined;
+  /**
+   * Capabilities this side asks of the peer, sent in the open's desired-capabilities (Proton:
+   * `Connection.desired_capabilities`).
+   */
   desiredCapabilities: string[] | undefined = undefined;
   /** Locales we may write in (IETF language tags), sent in the open. */
   outgoingLocales: string[] | undefined = undefined;
@@ -31,12 +43,19 @@ export class Connection extends Endpoint {
   /** Connection properties, sent in the open (keys are symbols). */
   properties: Map<AmqpValue, AmqpValue> | undefined = undefined;
 
+  /** The container-id of the peer's open (Proton: `Connection.remote_container`). */
   remoteContainerId: string | undefined = undefined;
+  /** The hostname of the peer's open (Proton: `Connection.remote_hostname`). */
   remoteHostname: string | undefined = undefined;
+  /** The offered-capabilities of the peer's open (Proton: `Connection.remote_offered_capabilities`). */
   remoteOfferedCapabilities: string[] | undefined = undefined;
+  /** The desired-capabilities of the peer's open (Proton: `Connection.remote_desired_capabilities`). */
   remoteDesiredCapabilities: string[] | undefined = undefined;
+  /** The outgoing-locales of the peer's open: the languages it may write in. */
   remoteOutgoingLocales: string[] | undefined = undefined;
+  /** The incoming-locales of the peer's open: the languages it reads. */
   remoteIncomingLocales: string[] | undefined = undefined;
+  /** The properties of the peer's open, keys as symbols (Proton: `Connection.remote_properties`). */
   remoteProperties: Map<AmqpValue, AmqpValue> | undefined = undefined;
 
   /** Every session, in creation order. */

@@ -19,26 +19,44 @@ export class DeliveryError extends ProtonError {
   }
 }
 
+/**
+ * One message in flight on a link: its tag, its bytes, the local and the peer's delivery state, and
+ * whether each side has settled it. A sender makes one per message sent; a receiver gets one per
+ * transfer. Proton: `Delivery`.
+ */
 export class Delivery {
-  /** The session-scoped delivery-id, once assigned (when its first transfer is written or read). */
+  /**
+   * The session-scoped delivery-id of its transfers, once assigned (when its first transfer is written or
+   * read).
+   */
   id = -1;
-  /** The local state (outcome) set by `update`. */
+  /** The local state (outcome) set by `update`. Proton: `Delivery.local_state`. */
   local: DeliveryStateValue | undefined = undefined;
-  /** The state the peer set. */
+  /** The state the peer set. Proton: `Delivery.remote_state`. */
   remote: DeliveryStateValue | undefined = undefined;
-  /** Settled here. */
+  /** Settled here (Proton Python has no such flag: there a delivery settled here is done with). */
   settled = false;
-  /** Settled by the peer. */
+  /**
+   * Settled by the peer: its transfer or disposition had settled=true. Proton: `Delivery.settled`, which
+   * means the peer's settlement.
+   */
   remoteSettled = false;
-  /** The remote state or settlement changed since the application last cleared it. */
+  /**
+   * The remote state or settlement changed since the application last cleared it. Proton: `Delivery.updated`.
+   */
   updated = false;
-  /** Incoming: more transfers of this delivery are expected. */
+  /** Incoming: more transfers of this delivery are expected. Proton: `Delivery.partial`. */
   partial = false;
-  /** The delivery was aborted (by the peer for incoming, by us for outgoing). */
+  /** The delivery was aborted (by the peer for incoming, by us for outgoing). Proton: `Delivery.aborted`. */
   aborted = false;
-  /** Application data: the engine never touches it. */
+  /**
+   * Application data: the engine never touches it (where Proton Python code sets attributes on a delivery).
+   */
   context: unknown = undefined;
-  /** The message's bytes, kept when the sender keeps payloads (to resend after a reconnect). */
+  /**
+   * The message's bytes, kept when the sender keeps payloads (to resend after a reconnect); Proton has no
+   * such field.
+   */
   payload: Uint8Array | undefined = undefined;
 
   /** @internal The bytes: outgoing, queued to write; incoming, received and not yet read. */
@@ -59,30 +77,33 @@ export class Delivery {
   transferredAll = false;
 
   constructor(
-    /** The delivery tag, unique among the link's unsettled deliveries. */
+    /** The delivery tag, unique among the link's unsettled deliveries. Proton: `Delivery.tag`. */
     readonly tag: Uint8Array,
-    /** The link it travels on. */
+    /** The link it travels on. Proton: `Delivery.link`. */
     readonly link: Link,
-    /** True for a delivery we send. */
+    /** True for a delivery we send. Proton: `Delivery.link.is_sender`. */
     readonly outgoing: boolean,
   ) {}
 
-  /** Outgoing and still open for bytes. */
+  /** Outgoing and still open for bytes. Proton: `Delivery.writable`. */
   get writable(): boolean {
     return this.outgoing && !this.done && !this.aborted;
   }
 
-  /** Incoming with bytes to read. */
+  /** Incoming with bytes to read. Proton: `Delivery.readable`. */
   get readable(): boolean {
     return !this.outgoing && this.size > 0;
   }
 
-  /** Bytes waiting: to be read (incoming) or written (outgoing). */
+  /** Bytes waiting: to be read (incoming) or written (outgoing). Proton: `Delivery.pending`. */
   get pending(): number {
     return this.size;
   }
 
-  /** Sets the local state (an outcome); the disposition is sent with the next output. */
+  /**
+   * Sets the local state (an outcome); the disposition is sent with the next output. Proton:
+   * `Delivery.update`.
+   */
   update(state: DeliveryStateValue): void {
     if (this.settled) throw new DeliveryError('cannot update a settled delivery');
     this.local = state;
@@ -90,7 +111,7 @@ export class Delivery {
     this.link.deliveryChanged(this);
   }
 
-  /** Settles the delivery here: this side forgets it once the peer is told. */
+  /** Settles the delivery here: this side forgets it once the peer is told. Proton: `Delivery.settle`. */
   settle(): void {
     if (this.settled) throw new DeliveryError('delivery already settled');
     this.settled = true;
@@ -98,7 +119,10 @@ export class Delivery {
     this.link.deliveryChanged(this);
   }
 
-  /** Aborts an outgoing delivery not yet fully sent: the peer discards what it received. */
+  /**
+   * Aborts an outgoing delivery not yet fully sent: the peer discards what it received. Proton:
+   * `Delivery.abort`.
+   */
   abort(): void {
     if (!this.outgoing) throw new DeliveryError('only an outgoing delivery can be aborted');
     if (this.aborted) return;
@@ -111,7 +135,7 @@ export class Delivery {
     this.link.deliveryAborted(this);
   }
 
-  /** Clears `updated` once the application has seen the remote change. */
+  /** Clears `updated` once the application has seen the remote change. Proton C: `pn_delivery_clear`. */
   clearUpdated(): void {
     this.updated = false;
   }

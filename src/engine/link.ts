@@ -13,10 +13,28 @@ import { EventType } from './event.js';
 import type { Session } from './session.js';
 import { Terminus } from './terminus.js';
 
-/** Sender settle modes. */
-export const SenderSettleMode = { unsettled: 0, settled: 1, mixed: 2 } as const;
-/** Receiver settle modes. */
-export const ReceiverSettleMode = { first: 0, second: 1 } as const;
+/**
+ * The AMQP sender-settle-mode values, for `Link.sndSettleMode` (Proton: `Link.SND_UNSETTLED`,
+ * `Link.SND_SETTLED`, `Link.SND_MIXED`).
+ */
+export const SenderSettleMode = {
+  /** The sender sends every delivery unsettled and waits for the receiver's outcome (at-least-once). */
+  unsettled: 0,
+  /** The sender settles every delivery as it sends it (at-most-once, "pre-settled"). */
+  settled: 1,
+  /** The sender decides per delivery. The spec's default. */
+  mixed: 2,
+} as const;
+/**
+ * The AMQP receiver-settle-mode values, for `Link.rcvSettleMode` (Proton: `Link.RCV_FIRST`,
+ * `Link.RCV_SECOND`).
+ */
+export const ReceiverSettleMode = {
+  /** The receiver settles as soon as it sends its outcome. The spec's default. */
+  first: 0,
+  /** The receiver settles only after the sender has settled (the two-step, exactly-once style). */
+  second: 1,
+} as const;
 
 /** Misuse of a link (sending on a closed link, reading from a sender). */
 export class LinkError extends ProtonError {
@@ -26,34 +44,56 @@ export class LinkError extends ProtonError {
   }
 }
 
+/**
+ * One end of an AMQP link: the base of {@link Sender} and {@link Receiver}. The `remote*` fields hold what
+ * the peer sent in its attach, and are `undefined` or the spec's default until it has. Proton: `Link`.
+ */
 export abstract class Link extends Endpoint {
   /** The local handle, once attached; -1 before. */
   handle = -1;
   /** The peer's handle, once it attached; -1 before. */
   remoteHandle = -1;
-  /** The local source. */
+  /** The local source. Proton: `Link.source`. */
   readonly source: Terminus = new Terminus('source');
-  /** The local target. */
+  /** The local target. Proton: `Link.target`. */
   readonly target: Terminus = new Terminus('target');
-  /** The peer's source, once it attached. */
+  /** The peer's source, once it attached. Proton: `Link.remote_source`. */
   remoteSource: Terminus | undefined = undefined;
-  /** The peer's target, once it attached. */
+  /** The peer's target, once it attached. Proton: `Link.remote_target`. */
   remoteTarget: Terminus | undefined = undefined;
-  /** The sender settle mode asked for. @default 2 (mixed) */
+  /** The sender settle mode asked for. Proton: `Link.snd_settle_mode`. @default 2 (mixed) */
   sndSettleMode: number = SenderSettleMode.mixed;
-  /** The receiver settle mode asked for. @default 0 (first) */
+  /** The receiver settle mode asked for. Proton: `Link.rcv_settle_mode`. @default 0 (first) */
   rcvSettleMode: number = ReceiverSettleMode.first;
+  /**
+   * The peer's snd-settle-mode, from its attach (Proton: `Link.remote_snd_settle_mode`).
+   * @default 2 (mixed)
+   */
   remoteSndSettleMode: number = SenderSettleMode.mixed;
+  /**
+   * The peer's rcv-settle-mode, from its attach (Proton: `Link.remote_rcv_settle_mode`).
+   * @default 0 (first)
+   */
   remoteRcvSettleMode: number = ReceiverSettleMode.first;
-  /** The largest message this side accepts, in bytes; 0 for no limit. */
+  /** The largest message this side accepts, in bytes; 0 for no limit. Proton: `Link.max_message_size`. */
   maxMessageSize: number | bigint = 0;
+  /**
+   * The largest message the peer accepts, in bytes, from its attach's max-message-size; 0 for no limit. A
+   * sender refuses to send a larger message (Proton: `Link.remote_max_message_size`).
+   * @default 0
+   */
   remoteMaxMessageSize: number | bigint = 0;
-  /** Link properties, sent in the attach (keys are symbols). */
+  /** Link properties, sent in the attach (keys are symbols). Proton: `Link.properties`. */
   properties: Map<AmqpValue, AmqpValue> | undefined = undefined;
+  /** The link properties of the peer's attach (Proton: `Link.remote_properties`). */
   remoteProperties: Map<AmqpValue, AmqpValue> | undefined = undefined;
+  /** The capabilities this side offers, sent in the attach's offered-capabilities (symbols). */
   offeredCapabilities: string[] | undefined = undefined;
+  /** The capabilities this side asks of the peer, sent in the attach's desired-capabilities (symbols). */
   desiredCapabilities: string[] | undefined = undefined;
+  /** The offered-capabilities of the peer's attach (Proton: `Link.remote_offered_capabilities`). */
   remoteOfferedCapabilities: string[] | undefined = undefined;
+  /** The desired-capabilities of the peer's attach (Proton: `Link.remote_desired_capabilities`). */
   remoteDesiredCapabilities: string[] | undefined = undefined;
   /** Properties sent with this link's next flow (keys are symbols). */
   flowProperties: Map<AmqpValue, AmqpValue> | undefined = undefined;
@@ -61,19 +101,20 @@ export abstract class Link extends Endpoint {
   remoteFlowProperties: Map<AmqpValue, AmqpValue> | undefined = undefined;
   /** The unsettled map sent in the attach (for resuming durable links). */
   unsettled: Map<AmqpValue, AmqpValue> | undefined = undefined;
+  /** The unsettled map of the peer's attach: delivery tags to their states, for link recovery. */
   remoteUnsettled: Map<AmqpValue, AmqpValue> | undefined = undefined;
 
-  /** The spec's delivery-count. */
+  /** The spec's delivery-count, part of the link's flow state (Proton C: `pn_link_delivery_count`). */
   deliveryCount = 0;
   /** @internal The link-credit the spec's flow control gives: for a sender, what it may still send. */
   linkCredit = 0;
-  /** Drain mode: set by the receiver, seen by the sender. */
+  /** Drain mode: set by the receiver, seen by the sender. Proton: `Link.drain_mode`. */
   drain = false;
-  /** The sender's hint of how many deliveries it has to send. */
+  /** The sender's hint of how many deliveries it has to send. Proton: `Link.available`. */
   available = 0;
-  /** Deliveries on this link not yet settled here, oldest first. */
+  /** Deliveries on this link not yet settled here, oldest first (Proton C: `pn_unsettled_head`). */
   readonly deliveries = new Set<Delivery>();
-  /** The delivery `send`/`recv` act on. */
+  /** The delivery `send`/`recv` act on. Proton: `Link.current`. */
   current: Delivery | undefined = undefined;
 
   /** @internal The attach is owed to the peer. */
@@ -90,36 +131,41 @@ export abstract class Link extends Endpoint {
   echo = false;
 
   constructor(
-    /** The link name, unique among the connection's links in each direction. */
+    /** The link name, unique among the connection's links in each direction (Proton: `Link.name`). */
     readonly name: string,
-    /** The session the link belongs to. */
+    /** The session the link belongs to (Proton: `Link.session`). */
     readonly session: Session,
   ) {
     super();
   }
 
+  /** Whether this is the sending end, with role `sender` in the attach (Proton: `Link.is_sender`). */
   abstract readonly isSender: boolean;
+  /** Whether this is the receiving end (Proton: `Link.is_receiver`). */
   get isReceiver(): boolean {
     return !this.isSender;
   }
 
-  /** The connection the link belongs to. */
+  /** The connection the link belongs to. Proton: `Link.connection`. */
   get connection() {
     return this.session.connection;
   }
 
-  /** The credit the application sees. */
+  /** The credit the application sees (Proton: `Link.credit`). */
   abstract get credit(): number;
 
-  /** Deliveries buffered here: sender, advanced but not yet written; receiver, arrived and not yet read. */
+  /**
+   * Deliveries buffered here: sender, advanced but not yet written; receiver, arrived and not yet read.
+   * Proton: `Link.queued`.
+   */
   abstract get queued(): number;
 
-  /** Deliveries not settled here. */
+  /** Deliveries not settled here. Proton: `Link.unsettled`. */
   get unsettledCount(): number {
     return this.deliveries.size;
   }
 
-  /** Attaches the link. */
+  /** Attaches the link. Proton: `Link.open`. */
   open(): void {
     if (this.localState !== State.LOCAL_UNINIT) return;
     this.localState = State.LOCAL_ACTIVE;
@@ -131,12 +177,12 @@ export abstract class Link extends Endpoint {
     this.connection.work(this);
   }
 
-  /** Detaches the link and closes it: the peer forgets the link's state. */
+  /** Detaches the link and closes it: the peer forgets the link's state. Proton: `Link.close`. */
   close(condition?: Condition): void {
     this.end(true, condition);
   }
 
-  /** Detaches the link without closing it, so a durable link can be resumed later. */
+  /** Detaches the link without closing it, so a durable link can be resumed later. Proton: `Link.detach`. */
   detach(condition?: Condition): void {
     this.end(false, condition);
   }
@@ -152,7 +198,10 @@ export abstract class Link extends Endpoint {
     this.connection.work(this);
   }
 
-  /** Moves past the current delivery: the sender is done writing it, the receiver done reading it. */
+  /**
+   * Moves past the current delivery: the sender is done writing it, the receiver done reading it. Proton:
+   * `Link.advance`.
+   */
   abstract advance(): boolean;
 
   /** @internal A delivery's state, settlement or bytes changed. */
@@ -175,6 +224,10 @@ export abstract class Link extends Endpoint {
     if (this.current === d) this.current = undefined;
   }
 
+  /**
+   * Throws a {@link LinkError} (`amqp:illegal-state`) when the link or its connection was closed here, so
+   * that `what` (an action such as "send") is refused rather than lost.
+   */
   protected checkOpen(what: string): void {
     if (this.localState === State.LOCAL_CLOSED) throw new LinkError(`cannot ${what}: the link is closed`);
     if (this.connection.localState === State.LOCAL_CLOSED) {
@@ -191,11 +244,16 @@ export class Sender extends Link {
   readonly unsent: Delivery[] = [];
   /** @internal Deliveries advanced past and not yet started on the wire. */
   queuedCount = 0;
-  /** Keep each sent message's bytes until it is settled, so it can be sent again after a reconnect. */
+  /**
+   * Keep each sent message's bytes until it is settled, so it can be sent again after a reconnect (the
+   * `resend` option uses it; Proton has no such field).
+   * @default false
+   */
   keepPayload = false;
   /**
    * Deliveries that were in flight when the connection was lost: sent, not settled by the peer, fate
-   * unknown. The container reports them to the application (and can send them again).
+   * unknown. The container reports them to the application (and can send them again). Proton has no
+   * such list.
    */
   readonly inDoubt: Delivery[] = [];
 
@@ -207,12 +265,15 @@ export class Sender extends Link {
     return this.queuedCount;
   }
 
-  /** The next default delivery tag: "1", "2", "3"... as Proton's. */
+  /** The next default delivery tag: "1", "2", "3"... as Proton's. Proton: `Sender.delivery_tag`. */
   deliveryTag(): Uint8Array {
     return Buffer.from(String(this.nextTag++));
   }
 
-  /** Starts a new delivery with `tag` (a default one when absent); it becomes the current delivery. */
+  /**
+   * Starts a new delivery with `tag` (a default one when absent); it becomes the current delivery. Proton:
+   * `Link.delivery`.
+   */
   delivery(tag?: Uint8Array | string): Delivery {
     this.checkOpen('send');
     if (this.current !== undefined && !this.current.done) {
@@ -230,6 +291,7 @@ export class Sender extends Link {
    * Sends a message as a new delivery (tagged `tag`, or the next default tag) and returns it; with
    * bytes instead, appends them to the current delivery, as `stream` does, and returns their number.
    * On a link whose sender settle mode is `settled`, the delivery is settled as it is sent.
+   * Proton: `Sender.send`.
    */
   send(message: { encode(): Uint8Array }, tag?: Uint8Array | string): Delivery;
   send(bytes: Uint8Array): number;
@@ -243,7 +305,7 @@ export class Sender extends Link {
     return d;
   }
 
-  /** Appends bytes to the current delivery. Returns the number of bytes taken. */
+  /** Appends bytes to the current delivery. Returns the number of bytes taken. Proton: `Sender.stream`. */
   stream(bytes: Uint8Array): number {
     this.checkOpen('send');
     const d = this.current;
@@ -275,7 +337,10 @@ export class Sender extends Link {
     return true;
   }
 
-  /** Sets the `available` hint sent in flows: how many deliveries the sender has waiting. */
+  /**
+   * Sets the `available` hint sent in flows: how many deliveries the sender has waiting. Proton:
+   * `Sender.offered`.
+   */
   offered(n: number): void {
     this.available = n;
     this.flowPending = true;
@@ -285,6 +350,7 @@ export class Sender extends Link {
   /**
    * Ends a drain the receiver asked for: the unused credit is given back (delivery-count advanced past
    * it) and the receiver told. Returns the credit given back.
+   * Proton: `Link.drained`.
    */
   drained(): number {
     if (!this.drain) return 0;
@@ -328,12 +394,18 @@ export class Receiver extends Link {
     return this.incoming.length;
   }
 
-  /** Grants `n` more credit to the sender (and ends drain mode, as Proton's `flow` does). */
+  /**
+   * Grants `n` more credit to the sender (and ends drain mode, as Proton's `flow` does). Proton:
+   * `Receiver.flow`.
+   */
   flow(n: number): void {
     this.grant(n, false);
   }
 
-  /** Grants `n` more credit and asks the sender to use it all or give it back (drain). */
+  /**
+   * Grants `n` more credit and asks the sender to use it all or give it back (drain). Proton:
+   * `Receiver.drain`.
+   */
   drainCredit(n: number): void {
     this.grant(n, true);
   }
@@ -348,12 +420,16 @@ export class Receiver extends Link {
     this.connection.work(this);
   }
 
-  /** Whether a drain asked for is still under way (the sender still holds credit). */
+  /**
+   * Whether a drain asked for is still under way (the sender still holds credit). Proton: `Link.draining`.
+   */
   draining(): boolean {
     return this.drain && this.linkCredit > 0;
   }
 
-  /** Reads up to `limit` bytes of the current delivery; undefined when none are left. */
+  /**
+   * Reads up to `limit` bytes of the current delivery; undefined when none are left. Proton: `Receiver.recv`.
+   */
   recv(limit: number): Uint8Array | undefined {
     const d = this.current;
     if (d === undefined) throw new DeliveryError('no current delivery to read');

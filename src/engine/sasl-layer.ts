@@ -36,6 +36,10 @@ export interface ClientSaslLayerOptions extends ClientSaslOptions {
   externalIdentity?: boolean;
 }
 
+/**
+ * The SASL exchange of one transport, as the client or the server, and its result. Proton: `SASL`
+ * (`transport.sasl()`).
+ */
 export class SaslLayer {
   /** The exchange is over, one way or the other. */
   finished = false;
@@ -49,6 +53,7 @@ export class SaslLayer {
   user: string | undefined = undefined;
   /** Server: the authorization identity the client asked for. */
   authzid: string | undefined = undefined;
+  /** Server: whether a client that skips SASL and sends the bare AMQP header is let in. @default false */
   readonly optional: boolean;
 
   private clientMech: ClientMechanism | undefined = undefined;

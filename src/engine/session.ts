@@ -13,6 +13,10 @@ import { type Link, Receiver, Sender } from './link.js';
 /** The largest window a peer may be granted: 2^31 - 1, as Proton grants when capacity is unlimited. */
 export const MAX_WINDOW = 0x7fffffff;
 
+/**
+ * An AMQP session on a connection: a channel with its own incoming and outgoing windows, in which links
+ * are attached. The `remote*` fields hold what the peer's begin said. Proton: `Session`.
+ */
 export class Session extends Endpoint {
   /** The local channel, once begun; -1 before. */
   channel = -1;
@@ -24,12 +28,19 @@ export class Session extends Endpoint {
   outgoingWindow = MAX_WINDOW;
   /** The largest handle this side accepts. @default 4294967295 */
   handleMax = 0xffffffff;
+  /** The handle-max of the peer's begin: no handle above it is used. @default 4294967295 */
   remoteHandleMax = 0xffffffff;
+  /** Capabilities this side offers, sent in the begin's offered-capabilities. */
   offeredCapabilities: string[] | undefined = undefined;
+  /** Capabilities this side asks of the peer, sent in the begin's desired-capabilities. */
   desiredCapabilities: string[] | undefined = undefined;
+  /** Session properties, sent in the begin (keys are symbols). */
   properties: Map<AmqpValue, AmqpValue> | undefined = undefined;
+  /** The offered-capabilities of the peer's begin. */
   remoteOfferedCapabilities: string[] | undefined = undefined;
+  /** The desired-capabilities of the peer's begin. */
   remoteDesiredCapabilities: string[] | undefined = undefined;
+  /** The properties of the peer's begin. */
   remoteProperties: Map<AmqpValue, AmqpValue> | undefined = undefined;
 
   /** Every link of the session, in creation order. */
@@ -72,7 +83,10 @@ export class Session extends Endpoint {
   /** @internal A session-level flow is owed. */
   flowPending = false;
 
-  constructor(readonly connection: Connection) {
+  constructor(
+    /** The connection the session belongs to (Proton: `Session.connection`). */
+    readonly connection: Connection,
+  ) {
     super();
   }
 

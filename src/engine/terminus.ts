@@ -5,10 +5,17 @@ import type { AmqpValue } from '../codec/types.js';
 /** What a terminus is: a source, a target or a transaction coordinator. */
 export type TerminusType = 'source' | 'target' | 'coordinator';
 
-/** Terminus durability (the spec's terminus-durability). */
-export const Durability = { none: 0, configuration: 1, unsettledState: 2 } as const;
+/** Terminus durability (the spec's terminus-durability), for `Terminus.durable`. */
+export const Durability = {
+  /** Nothing survives: the spec's `none` (Proton: `Terminus.NONDURABLE`). */
+  none: 0,
+  /** The node's configuration survives, not its unsettled state (Proton: `Terminus.CONFIGURATION`). */
+  configuration: 1,
+  /** The configuration and the unsettled deliveries survive (Proton: `Terminus.DELIVERIES`). */
+  unsettledState: 2,
+} as const;
 
-/** The source or target of a link. Set its fields before the link is opened. */
+/** The source or target of a link (Proton: `Terminus`). Set its fields before the link is opened. */
 export class Terminus {
   /** The node's address. */
   address: string | undefined = undefined;
@@ -33,7 +40,10 @@ export class Terminus {
   /** The capabilities of the node (symbols). */
   capabilities: string[] | undefined = undefined;
 
-  constructor(public type: TerminusType) {}
+  constructor(
+    /** Whether this terminus is a source, a target or a coordinator (Proton: `Terminus.type`). */
+    public type: TerminusType,
+  ) {}
 
   /** Copies every field of another terminus. */
   copy(other: Terminus): void {

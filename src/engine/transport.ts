@@ -79,7 +79,12 @@ export interface TransportOptions {
 
 type Layer = 'header' | 'sasl' | 'amqp-header' | 'amqp' | 'done';
 
+/**
+ * The byte stream of one connection, sans I/O: protocol headers, SASL, framing, idle timeout and the
+ * limits. Proton: `Transport`.
+ */
 export class Transport {
+  /** Whether this is the accepting side: it answers the protocol headers and runs SASL as the server. */
   readonly server: boolean;
   /** The largest frame this side accepts. */
   readonly maxFrameSize: number;
@@ -111,10 +116,18 @@ export class Transport {
   sasl: SaslLayer | undefined = undefined;
   /** Whether the byte stream is encrypted (TLS): SASL PLAIN is refused on a clear one unless allowed. */
   encrypted = false;
+  /**
+   * Where the transport reports what it does not throw (such as a failed SASL exchange).
+   * @default no logging
+   */
   readonly logger: Logger;
+  /**
+   * Receives every frame in and out when set; by default set from `PN_TRACE_FRM=1` (Proton: `PN_TRACE_FRM`).
+   */
   readonly tracer: FrameTracer | undefined;
   /** Frames read and written (heartbeats included). */
   framesInput = 0;
+  /** Frames written (heartbeats included). */
   framesOutput = 0;
   /** Empty frames read. */
   emptyFramesInput = 0;
@@ -123,6 +136,7 @@ export class Transport {
   readonly enc: Encoder;
   /** @internal Sessions by local channel and by the peer's channel. */
   readonly sessionsByChannel = new Map<number, Session>();
+  /** @internal Sessions by the peer's channel. */
   readonly sessionsByRemoteChannel = new Map<number, Session>();
   /** @internal No local channel below this one is free. */
   freeChannelHint = 0;
@@ -130,6 +144,7 @@ export class Transport {
   layer: Layer = 'header';
   /** @internal Which protocol headers went out. */
   saslHeaderSent = false;
+  /** @internal Whether the AMQP protocol header went out. */
   amqpHeaderSent = false;
   /** @internal The peer's open arrived. */
   remoteOpened = false;
@@ -226,6 +241,10 @@ export class Transport {
   /** The ArrayBuffers of outputs handed out that may be reused once written. */
   private readonly reusable = new WeakSet<ArrayBufferLike>();
 
+  /**
+   * Everything the transport has to write, as one buffer the caller now owns, or `undefined` when there
+   * is nothing: the sans-I/O counterpart of Proton's `Transport.peek` plus `Transport.pop`.
+   */
   takeOutput(): Buffer | undefined {
     this.produce();
     const w = this.enc.w;

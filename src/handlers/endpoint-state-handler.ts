@@ -33,7 +33,9 @@ type Kind = 'connection' | 'session' | 'link';
 type Closable = (Connection | Session | Link) & Endpoint;
 
 /**
- * The callbacks, raised on the delegate (`on<Kind><What>`, `Kind` being Connection, Session or Link):
+ * Turns the engine's open and close events into the messaging callbacks (Proton: `EndpointStateHandler`,
+ * a child of `MessagingHandler`). The callbacks, raised on the delegate (`on<Kind><What>`, `Kind` being
+ * Connection, Session or Link):
  *
  * - `opened`: the endpoint is open both ways (on the local open when the peer had opened, or on the
  *   peer's open when we had).
@@ -53,8 +55,11 @@ type Closable = (Connection | Session | Link) & Endpoint;
  * callbacks log through `logger`.
  */
 export class EndpointStateHandler extends Handler {
+  /** See {@link EndpointStateHandlerOptions.peerCloseIsError} (Proton: `peer_close_is_error`). */
   readonly peerCloseIsError: boolean;
+  /** The object whose `on*` callbacks are raised: the delegate given, else this handler. */
   readonly delegate: object;
+  /** Where the default error callbacks log. */
   readonly logger: Logger;
   private readonly openedRaised = new WeakSet<Endpoint>();
   private readonly closedRaised = new WeakSet<Endpoint>();
@@ -74,101 +79,163 @@ export class EndpointStateHandler extends Handler {
 
   // Opens ----------------------------------------------------------------------------------------
 
+  /** Engine event `connection_local_open`: raises `onConnectionOpened` if the peer's open already came. */
   onConnectionLocalOpen(event: Event): void {
     this.localOpened('connection', event.connection, event);
   }
 
+  /**
+   * Engine event `connection_remote_open`: raises `onConnectionOpened`, or `onConnectionOpening` and then
+   * opens the connection here if it was not.
+   */
   onConnectionRemoteOpen(event: Event): void {
     this.remoteOpened('connection', event.connection, event);
   }
 
+  /** Engine event `session_local_open`: raises `onSessionOpened` if the peer's begin already came. */
   onSessionLocalOpen(event: Event): void {
     this.localOpened('session', event.session, event);
   }
 
+  /**
+   * Engine event `session_remote_open`: raises `onSessionOpened`, or `onSessionOpening` and then opens the
+   * session here if it was not.
+   */
   onSessionRemoteOpen(event: Event): void {
     this.remoteOpened('session', event.session, event);
   }
 
+  /** Engine event `link_local_open`: raises `onLinkOpened` if the peer's attach already came. */
   onLinkLocalOpen(event: Event): void {
     this.localOpened('link', event.link, event);
   }
 
+  /**
+   * Engine event `link_remote_open`: raises `onLinkOpened`, or `onLinkOpening` and then opens the link here
+   * if it was not.
+   */
   onLinkRemoteOpen(event: Event): void {
     this.remoteOpened('link', event.link, event);
   }
 
   // Closes ---------------------------------------------------------------------------------------
 
+  /** Engine event `connection_local_close`: raises `onConnectionClosed` if the peer's close already came. */
   onConnectionLocalClose(event: Event): void {
     this.localClosed('connection', event.connection, event);
   }
 
+  /**
+   * Engine event `connection_remote_close`: raises `onConnectionError` or `onConnectionClosing`, then answers
+   * with a local close. A close with `amqp:connection:forced` is left to reconnect.
+   */
   onConnectionRemoteClose(event: Event): void {
     const c = event.connection;
     if (c?.remoteCondition?.name === ErrorCondition.connectionForced) return;
     this.remoteClosed('connection', c, event);
   }
 
+  /** Engine event `session_local_close`: raises `onSessionClosed` if the peer's end already came. */
   onSessionLocalClose(event: Event): void {
     this.localClosed('session', event.session, event);
   }
 
+  /**
+   * Engine event `session_remote_close`: raises `onSessionError` or `onSessionClosing`, then answers with a
+   * local close.
+   */
   onSessionRemoteClose(event: Event): void {
     this.remoteClosed('session', event.session, event);
   }
 
+  /** Engine event `link_local_close`: raises `onLinkClosed` if the peer's detach already came. */
   onLinkLocalClose(event: Event): void {
     this.localClosed('link', event.link, event);
   }
 
+  /**
+   * Engine event `link_remote_close`: raises `onLinkError` or `onLinkClosing`, then answers with a local
+   * close.
+   */
   onLinkRemoteClose(event: Event): void {
     this.remoteClosed('link', event.link, event);
   }
 
   // Transport ------------------------------------------------------------------------------------
 
+  /**
+   * Engine event `transport_tail_closed`: raises `onDisconnected` once if the connection is still open here.
+   */
   onTransportTailClosed(event: Event): void {
     this.disconnected(event);
   }
 
+  /**
+   * Engine event `transport_closed`: raises `onDisconnected` once if it was not already raised for this
+   * transport.
+   */
   onTransportClosed(event: Event): void {
     this.disconnected(event);
   }
 
   // Default error callbacks, used when this handler is its own delegate --------------------------
 
+  /**
+   * The default `onConnectionError` when this handler is its own delegate: logs the peer's condition (Proton:
+   * `EndpointStateHandler.on_connection_error`).
+   */
   onConnectionError(event: Event): void {
     if (event.connection !== undefined)
       EndpointStateHandler.printError(event.connection, 'connection', this.logger);
   }
 
+  /**
+   * The default `onSessionError` when this handler is its own delegate: logs the peer's condition (Proton:
+   * `EndpointStateHandler.on_session_error`).
+   */
   onSessionError(event: Event): void {
     if (event.session !== undefined) EndpointStateHandler.printError(event.session, 'session', this.logger);
   }
 
+  /**
+   * The default `onLinkError` when this handler is its own delegate: logs the peer's condition (Proton:
+   * `EndpointStateHandler.on_link_error`).
+   */
   onLinkError(event: Event): void {
     if (event.link !== undefined) EndpointStateHandler.printError(event.link, 'link', this.logger);
   }
 
   // State tests, as Proton's class methods --------------------------------------------------------
 
+  /** Whether `endpoint` is open here (LOCAL_ACTIVE) (Proton: `EndpointStateHandler.is_local_open`). */
   static isLocalOpen(endpoint: Endpoint): boolean {
     return (endpoint.state & State.LOCAL_ACTIVE) !== 0;
   }
 
+  /**
+   * Whether `endpoint` is not yet opened here (LOCAL_UNINIT) (Proton:
+   * `EndpointStateHandler.is_local_uninitialised`).
+   */
   static isLocalUninitialised(endpoint: Endpoint): boolean {
     return (endpoint.state & State.LOCAL_UNINIT) !== 0;
   }
 
+  /** Whether `endpoint` is closed here (LOCAL_CLOSED) (Proton: `EndpointStateHandler.is_local_closed`). */
   static isLocalClosed(endpoint: Endpoint): boolean {
     return (endpoint.state & State.LOCAL_CLOSED) !== 0;
   }
 
+  /**
+   * Whether `endpoint` is opened by the peer (REMOTE_ACTIVE) (Proton: `EndpointStateHandler.is_remote_open`).
+   */
   static isRemoteOpen(endpoint: Endpoint): boolean {
     return (endpoint.state & State.REMOTE_ACTIVE) !== 0;
   }
 
+  /**
+   * Whether `endpoint` is closed by the peer (REMOTE_CLOSED) (Proton:
+   * `EndpointStateHandler.is_remote_closed`).
+   */
   static isRemoteClosed(endpoint: Endpoint): boolean {
     return (endpoint.state & State.REMOTE_CLOSED) !== 0;
   }

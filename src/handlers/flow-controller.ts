@@ -39,18 +39,22 @@ export class FlowController extends Handler {
     this.window = window;
   }
 
+  /** Engine event `link_local_open`: grants the window's credit to a receiver as it attaches. */
   onLinkLocalOpen(event: Event): void {
     this.topUp(event.receiver);
   }
 
+  /** Engine event `link_remote_open`: tops a receiver's credit up to the window. */
   onLinkRemoteOpen(event: Event): void {
     this.topUp(event.receiver);
   }
 
+  /** Engine event `link_flow`: tops a receiver's credit up to the window (after a drain, say). */
   onLinkFlow(event: Event): void {
     this.topUp(event.receiver);
   }
 
+  /** Engine event `delivery`: replaces the credit the received message used up, keeping the window full. */
   onDelivery(event: Event): void {
     this.topUp(event.receiver);
   }

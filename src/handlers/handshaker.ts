@@ -13,14 +13,26 @@ import { Handler } from './handler.js';
  * one the peer closes, when it is not closed here yet.
  */
 export class Handshaker extends Handler {
+  /**
+   * Engine event `connection_remote_open`: answers the peer's open with ours if this side has not opened the
+   * connection.
+   */
   onConnectionRemoteOpen(event: Event): void {
     openIfNew(event.connection);
   }
 
+  /**
+   * Engine event `session_remote_open`: answers the peer's begin with ours if this side has not opened the
+   * session.
+   */
   onSessionRemoteOpen(event: Event): void {
     openIfNew(event.session);
   }
 
+  /**
+   * Engine event `link_remote_open`: answers the peer's attach with ours if this side has not opened the
+   * link.
+   */
   onLinkRemoteOpen(event: Event): void {
     const link = event.link;
     if (link === undefined || link.localState !== State.LOCAL_UNINIT) return;
@@ -28,14 +40,26 @@ export class Handshaker extends Handler {
     link.open();
   }
 
+  /**
+   * Engine event `connection_remote_close`: answers the peer's close with ours if this side has not closed
+   * the connection.
+   */
   onConnectionRemoteClose(event: Event): void {
     closeIfOpen(event.connection);
   }
 
+  /**
+   * Engine event `session_remote_close`: answers the peer's end with ours if this side has not closed the
+   * session.
+   */
   onSessionRemoteClose(event: Event): void {
     closeIfOpen(event.session);
   }
 
+  /**
+   * Engine event `link_remote_close`: answers the peer's detach with ours if this side has not closed the
+   * link.
+   */
   onLinkRemoteClose(event: Event): void {
     closeIfOpen(event.link);
   }

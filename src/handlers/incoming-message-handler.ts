@@ -41,8 +41,11 @@ export interface IncomingMessageHandlerOptions {
  * not called (Proton lets the decode error escape, which ends its event loop).
  */
 export class IncomingMessageHandler extends Handler {
+  /** Whether a message is accepted once `onMessage` returns (Proton: `auto_accept`). @default true */
   readonly autoAccept: boolean;
+  /** The object whose callbacks are raised: the delegate given, else this handler. */
   readonly delegate: object;
+  /** Where problems with incoming messages are logged. @default no logging */
   readonly logger: Logger;
   private readonly abortsSeen = new WeakSet<Delivery>();
 
@@ -58,6 +61,11 @@ export class IncomingMessageHandler extends Handler {
     this.logger = options.logger ?? NULL_LOGGER;
   }
 
+  /**
+   * Engine event `delivery` on a receiver: once a message is complete, decodes it and raises `onMessage`,
+   * then accepts or rejects it as described above; raises `onSettled` when the peer settles (Proton:
+   * `on_delivery`).
+   */
   onDelivery(event: Event): void {
     const d = event.delivery;
     const link = event.receiver;

@@ -15,15 +15,24 @@ import { IncomingMessageHandler } from './incoming-message-handler.js';
 import { checkOptions } from './options.js';
 import { OutgoingMessageHandler } from './outgoing-message-handler.js';
 
-/** Options of a {@link MessagingHandler}. */
+/**
+ * Options of a {@link MessagingHandler}: Proton's `MessagingHandler(prefetch, auto_accept, ...)` arguments.
+ */
 export interface MessagingHandlerOptions {
-  /** The credit kept on each receiving link (the prefetch); 0 to give credit by hand. @default 10 */
+  /**
+   * The credit kept on each receiving link (the prefetch); 0 to give credit by hand. Proton: `prefetch`.
+   * @default 10
+   */
   prefetch?: number;
-  /** Accept and settle each message once `onMessage` returns. @default true */
+  /** Accept and settle each message once `onMessage` returns. Proton: `auto_accept`. @default true */
   autoAccept?: boolean;
-  /** Settle each sent message here once the receiver has settled it. @default true */
+  /** Settle each sent message here once the receiver has settled it. Proton: `auto_settle`. @default true */
   autoSettle?: boolean;
-  /** Report a peer's close without a condition through `on*Error`, not `on*Closing`. @default false */
+  /**
+   * Report a peer's close without a condition through `on*Error`, not `on*Closing`. Proton:
+   * `peer_close_is_error`.
+   * @default false
+   */
   peerCloseIsError?: boolean;
   /** Where the default callbacks log errors. @default no logging */
   logger?: Logger;
@@ -49,12 +58,33 @@ const OPTION_KINDS = {
  * `onConnectionError` logs; `onSessionError` and `onLinkError` log and close the connection.
  */
 export class MessagingHandler extends Handler {
-  /** Transport conditions after which the connection is closed: no point trying again. */
+  /**
+   * Transport conditions after which the connection is closed: no point trying again. Proton:
+   * `MessagingHandler.fatal_conditions`.
+   * @default ['amqp:unauthorized-access']
+   */
   fatalConditions: string[] = ['amqp:unauthorized-access'];
+  /**
+   * The credit kept on each receiving link; 0 when credit is given by hand (Proton: `prefetch`).
+   * @default 10
+   */
   readonly prefetch: number;
+  /**
+   * Whether a message is accepted when `onMessage` returns without throwing (Proton: `auto_accept`).
+   * @default true
+   */
   readonly autoAccept: boolean;
+  /**
+   * Whether a sent delivery is settled once the peer's outcome arrives (Proton: `auto_settle`).
+   * @default true
+   */
   readonly autoSettle: boolean;
+  /**
+   * Whether a peer's close without a condition is reported as an error (Proton: `peer_close_is_error`).
+   * @default false
+   */
   readonly peerCloseIsError: boolean;
+  /** Where the default error callbacks log. @default no logging */
   readonly logger: Logger;
 
   constructor(options: MessagingHandlerOptions = {}) {
@@ -82,12 +112,15 @@ export class MessagingHandler extends Handler {
 
   // Acking ----------------------------------------------------------------------------------------
 
-  /** Accepts a received message and settles it. */
+  /** Accepts a received message and settles it. Proton: `MessagingHandler.accept`. */
   accept(delivery: Delivery): void {
     acking.accept(delivery);
   }
 
-  /** Rejects a received message as invalid or unprocessable (with `condition` as the error) and settles it. */
+  /**
+   * Rejects a received message as invalid or unprocessable (with `condition` as the error) and settles it.
+   * Proton: `MessagingHandler.reject`.
+   */
   reject(delivery: Delivery, condition?: ConditionLike): void {
     acking.reject(delivery, condition);
   }
@@ -95,24 +128,28 @@ export class MessagingHandler extends Handler {
   /**
    * Releases a received message for redelivery and settles it: modified with delivery-failed (a delivery
    * attempt) when `delivered`, else released.
+   * Proton: `MessagingHandler.release`.
    */
   release(delivery: Delivery, delivered = true): void {
     acking.release(delivery, delivered);
   }
 
-  /** Settles a delivery, first setting `state` when one is given. */
+  /** Settles a delivery, first setting `state` when one is given. Proton: `MessagingHandler.settle`. */
   settle(delivery: Delivery, state?: DeliveryStateValue): void {
     acking.settle(delivery, state);
   }
 
   // Engine events handled here ------------------------------------------------------------------
 
-  /** The container started: calls {@link onStart}. */
+  /** The container started: calls {@link onStart}. Proton: `on_reactor_init`. */
   onReactorInit(event: Event): void {
     this.onStart(event);
   }
 
-  /** The transport failed (authentication, socket, protocol): logs; closes the connection when fatal. */
+  /**
+   * The transport failed (authentication, socket, protocol): logs; closes the connection when fatal. Proton:
+   * `on_transport_error`.
+   */
   onTransportError(event: Event): void {
     const c = event.transport?.condition;
     if (c === undefined) {
@@ -126,64 +163,87 @@ export class MessagingHandler extends Handler {
 
   // Callbacks ---------------------------------------------------------------------------------------
 
-  /** The container started (after `reactor_init`). */
+  /** The container started (after `reactor_init`). Proton: `on_start`. */
   onStart(_event: Event): void {}
-  /** The peer opened a connection not opened here; it is opened after this returns. */
+  /**
+   * The peer opened a connection not opened here; it is opened after this returns. Proton:
+   * `on_connection_opening`.
+   */
   onConnectionOpening(_event: Event): void {}
-  /** The connection is open both ways. */
+  /** The connection is open both ways. Proton: `on_connection_opened`. */
   onConnectionOpened(_event: Event): void {}
-  /** The peer closed the connection first; it is closed here after this returns. */
+  /**
+   * The peer closed the connection first; it is closed here after this returns. Proton:
+   * `on_connection_closing`.
+   */
   onConnectionClosing(_event: Event): void {}
-  /** The connection is closed both ways. */
+  /** The connection is closed both ways. Proton: `on_connection_closed`. */
   onConnectionClosed(_event: Event): void {}
-  /** The peer closed the connection with an error condition (`event.connection.remoteCondition`): logs. */
+  /**
+   * The peer closed the connection with an error condition (`event.connection.remoteCondition`): logs.
+   * Proton: `on_connection_error`.
+   */
   onConnectionError(event: Event): void {
     if (event.connection !== undefined)
       EndpointStateHandler.printError(event.connection, 'connection', this.logger);
   }
-  /** The peer began a session not begun here; it is begun after this returns. */
+  /**
+   * The peer began a session not begun here; it is begun after this returns. Proton: `on_session_opening`.
+   */
   onSessionOpening(_event: Event): void {}
-  /** The session is open both ways. */
+  /** The session is open both ways. Proton: `on_session_opened`. */
   onSessionOpened(_event: Event): void {}
-  /** The peer ended the session first; it is ended here after this returns. */
+  /** The peer ended the session first; it is ended here after this returns. Proton: `on_session_closing`. */
   onSessionClosing(_event: Event): void {}
-  /** The session is closed both ways. */
+  /** The session is closed both ways. Proton: `on_session_closed`. */
   onSessionClosed(_event: Event): void {}
-  /** The peer ended the session with an error condition: logs and closes the connection. */
+  /**
+   * The peer ended the session with an error condition: logs and closes the connection. Proton:
+   * `on_session_error`.
+   */
   onSessionError(event: Event): void {
     if (event.session !== undefined) EndpointStateHandler.printError(event.session, 'session', this.logger);
     event.connection?.close();
   }
-  /** The peer attached a link not attached here; it is attached after this returns (set its termini here). */
+  /**
+   * The peer attached a link not attached here; it is attached after this returns (set its termini here).
+   * Proton: `on_link_opening`.
+   */
   onLinkOpening(_event: Event): void {}
-  /** The link is open both ways. */
+  /** The link is open both ways. Proton: `on_link_opened`. */
   onLinkOpened(_event: Event): void {}
-  /** The peer closed the link first; it is closed here after this returns. */
+  /** The peer closed the link first; it is closed here after this returns. Proton: `on_link_closing`. */
   onLinkClosing(_event: Event): void {}
-  /** The link is closed both ways. */
+  /** The link is closed both ways. Proton: `on_link_closed`. */
   onLinkClosed(_event: Event): void {}
-  /** The peer closed the link with an error condition: logs and closes the connection. */
+  /**
+   * The peer closed the link with an error condition: logs and closes the connection. Proton:
+   * `on_link_error`.
+   */
   onLinkError(event: Event): void {
     if (event.link !== undefined) EndpointStateHandler.printError(event.link, 'link', this.logger);
     event.connection?.close();
   }
-  /** The transport lost the peer while the connection was open here. */
+  /** The transport lost the peer while the connection was open here. Proton: `on_disconnected`. */
   onDisconnected(_event: Event): void {}
-  /** A sender has credit and may send (`event.sender`). */
+  /** A sender has credit and may send (`event.sender`). Proton: `on_sendable`. */
   onSendable(_event: Event): void {}
-  /** A message arrived whole (`event.message`, `event.delivery`). */
+  /** A message arrived whole (`event.message`, `event.delivery`). Proton: `on_message`. */
   onMessage(_event: Event): void {}
-  /** The receiver accepted a message sent. */
+  /** The receiver accepted a message sent. Proton: `on_accepted`. */
   onAccepted(_event: Event): void {}
-  /** The receiver rejected a message sent. */
+  /** The receiver rejected a message sent. Proton: `on_rejected`. */
   onRejected(_event: Event): void {}
-  /** The receiver released a message sent (the released or the modified outcome). */
+  /** The receiver released a message sent (the released or the modified outcome). Proton: `on_released`. */
   onReleased(_event: Event): void {}
-  /** The peer settled a delivery: sent (it will never be sent again) or received. */
+  /** The peer settled a delivery: sent (it will never be sent again) or received. Proton: `on_settled`. */
   onSettled(_event: Event): void {}
-  /** The sender aborted a delivery being received; it is settled after this returns. */
+  /** The sender aborted a delivery being received; it is settled after this returns. Proton: `on_aborted`. */
   onAborted(_event: Event): void {}
-  /** An event this handler has no method for (`name` is the method's, as `onLinkFlow`). */
+  /**
+   * An event this handler has no method for (`name` is the method's, as `onLinkFlow`). Proton:
+   * `on_unhandled`.
+   */
   override onUnhandled(_name: string, _event: Event): void {}
 }
 

@@ -26,7 +26,12 @@ export interface OutgoingMessageHandlerOptions {
  *   `autoSettle` the delivery is settled here. The delivery's `updated` flag is cleared.
  */
 export class OutgoingMessageHandler extends Handler {
+  /**
+   * Whether a delivery is settled here once the peer's outcome arrives (Proton: `auto_settle`).
+   * @default true
+   */
   readonly autoSettle: boolean;
+  /** The object whose callbacks are raised: the delegate given, else this handler. */
   readonly delegate: object;
 
   constructor(options: OutgoingMessageHandlerOptions = {}) {
@@ -36,6 +41,7 @@ export class OutgoingMessageHandler extends Handler {
     this.delegate = options.delegate ?? this;
   }
 
+  /** Engine event `link_flow`: raises `onSendable` on a sender with credit (Proton: `on_link_flow`). */
   onLinkFlow(event: Event): void {
     const link = event.sender;
     if (
@@ -48,6 +54,10 @@ export class OutgoingMessageHandler extends Handler {
     }
   }
 
+  /**
+   * Engine event `delivery` on a sender: raises `onAccepted`, `onRejected`, `onReleased` or `onSettled`
+   * for the peer's outcome and settlement (Proton: `on_delivery`).
+   */
   onDelivery(event: Event): void {
     const d = event.delivery;
     if (d === undefined || !d.outgoing || !d.updated) return;

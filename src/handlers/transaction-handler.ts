@@ -9,25 +9,25 @@ import { MessagingHandler, type MessagingHandlerOptions } from './messaging-hand
 
 /** What accepting under a transaction needs of one (the container's `Transaction`). */
 export interface TransactionLike {
-  /** Accepts a received message as part of the transaction. */
+  /** Accepts a received message as part of the transaction. Proton: `Transaction.accept`. */
   accept(delivery: Delivery): void;
 }
 
 /** The callbacks of a transaction's life; `event.transaction` is the transaction. */
 export interface TransactionCallbacks {
-  /** The transaction was declared: work may be done under it. */
+  /** The transaction was declared: work may be done under it. Proton: `on_transaction_declared`. */
   onTransactionDeclared(event: Event): void;
-  /** The transaction was discharged successfully: committed. */
+  /** The transaction was discharged successfully: committed. Proton: `on_transaction_committed`. */
   onTransactionCommitted(event: Event): void;
-  /** The transaction was discharged unsuccessfully: aborted. */
+  /** The transaction was discharged unsuccessfully: aborted. Proton: `on_transaction_aborted`. */
   onTransactionAborted(event: Event): void;
-  /** The coordinator refused to declare the transaction. */
+  /** The coordinator refused to declare the transaction. Proton: `on_transaction_declare_failed`. */
   onTransactionDeclareFailed(event: Event): void;
-  /** The coordinator could not commit the transaction. */
+  /** The coordinator could not commit the transaction. Proton: `on_transaction_commit_failed`. */
   onTransactionCommitFailed(event: Event): void;
 }
 
-/** A handler of transaction callbacks; each does nothing until overridden. */
+/** A handler of transaction callbacks; each does nothing until overridden. Proton: `TransactionHandler`. */
 export class TransactionHandler extends Handler implements TransactionCallbacks {
   onTransactionDeclared(_event: Event): void {}
   onTransactionCommitted(_event: Event): void {}
@@ -49,7 +49,7 @@ function withManualAccept(options: unknown): MessagingHandlerOptions {
 /**
  * A {@link MessagingHandler} with the transaction callbacks, for applications using transactions.
  * Messages are not accepted automatically (`autoAccept` defaults to false): accept them with
- * `accept(delivery, transaction)`, inside the transaction.
+ * `accept(delivery, transaction)`, inside the transaction. Proton: `TransactionalClientHandler`.
  */
 export class TransactionalClientHandler extends MessagingHandler implements TransactionCallbacks {
   constructor(options: MessagingHandlerOptions = {}) {

@@ -23,14 +23,23 @@ import { type ApplicationProperties, BodySections, Message, type MessageId, setP
 
 /** The descriptor codes of the message sections. */
 export const Section = {
+  /** `amqp:header:list`: durability, priority, ttl, first-acquirer, delivery-count. */
   header: 0x70,
+  /** `amqp:delivery-annotations:map`: annotations for the next hop only. */
   deliveryAnnotations: 0x71,
+  /** `amqp:message-annotations:map`: annotations that travel with the message. */
   messageAnnotations: 0x72,
+  /** `amqp:properties:list`: the immutable standard properties (id, to, reply-to...). */
   properties: 0x73,
+  /** `amqp:application-properties:map`: the application's string-keyed properties. */
   applicationProperties: 0x74,
+  /** `amqp:data:binary`: one opaque binary body section. */
   data: 0x75,
+  /** `amqp:amqp-sequence:list`: one list body section. */
   amqpSequence: 0x76,
+  /** `amqp:amqp-value:*`: the single AMQP value body. */
   amqpValue: 0x77,
+  /** `amqp:footer:map`: annotations after the body (checksums, signatures). */
   footer: 0x78,
 } as const;
 

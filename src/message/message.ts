@@ -33,34 +33,90 @@ export type BodyKind = 'value' | 'data' | 'sequence';
  * `'sequence'` message each is a list. A body of one section is just the section's content.
  */
 export class BodySections {
-  constructor(readonly sections: readonly Encodable[]) {}
+  constructor(
+    /** The sections' contents, in order: each becomes one data or amqp-sequence section. */
+    readonly sections: readonly Encodable[],
+  ) {}
 }
 
-/** The fields a `Message` can be constructed with. */
+/**
+ * The fields a `Message` can be constructed with, as `new Message({ address, body })` (Proton Python takes
+ * them as keyword arguments). An unknown field throws `InvalidOptionError`.
+ */
 export interface MessageInit {
+  /**
+   * Header `durable`: the message must survive a broker restart (Proton: `Message.durable`).
+   * @default false
+   */
   durable?: boolean;
+  /** Header `priority`, 0 to 255 (Proton: `Message.priority`). @default 4 */
   priority?: number;
+  /** Header `ttl`, in milliseconds; 0 for none (Proton: `Message.ttl`, in seconds). @default 0 */
   ttl?: number;
+  /** Header `first-acquirer` (Proton: `Message.first_acquirer`). @default false */
   firstAcquirer?: boolean;
+  /**
+   * Header `delivery-count`: earlier failed delivery attempts (Proton: `Message.delivery_count`).
+   * @default 0
+   */
   deliveryCount?: number;
+  /** Properties `message-id`; a number goes as a ulong (Proton: `Message.id`). */
   id?: MessageId;
+  /** Properties `user-id`: the authenticated sender's identity, as bytes (Proton: `Message.user_id`). */
   userId?: Uint8Array;
+  /** Properties `to`: the address the message is for (Proton: `Message.address`). */
   address?: string;
+  /** Properties `subject` (Proton: `Message.subject`). */
   subject?: string;
+  /** Properties `reply-to`: where answers go (Proton: `Message.reply_to`). */
   replyTo?: string;
+  /**
+   * Properties `correlation-id`: the id of the message this one answers (Proton: `Message.correlation_id`).
+   */
   correlationId?: MessageId;
+  /** Properties `content-type`, a MIME type sent as a symbol (Proton: `Message.content_type`). */
   contentType?: string;
+  /** Properties `content-encoding`, sent as a symbol (Proton: `Message.content_encoding`). */
   contentEncoding?: string;
+  /**
+   * Properties `absolute-expiry-time`, in ms since the epoch; 0 for none (Proton: `Message.expiry_time`, in
+   * seconds).
+   * @default 0
+   */
   expiryTime?: number | bigint;
+  /**
+   * Properties `creation-time`, in ms since the epoch; 0 for none (Proton: `Message.creation_time`, in
+   * seconds).
+   * @default 0
+   */
   creationTime?: number | bigint;
+  /** Properties `group-id` (Proton: `Message.group_id`). */
   groupId?: string;
+  /** Properties `group-sequence` (Proton: `Message.group_sequence`). @default 0 */
   groupSequence?: number;
+  /** Properties `reply-to-group-id` (Proton: `Message.reply_to_group_id`). */
   replyToGroupId?: string;
+  /**
+   * The delivery-annotations section; a plain object's keys become symbols (Proton: `Message.instructions`).
+   */
   instructions?: Annotations | Readonly<Record<string, Encodable>>;
+  /**
+   * The message-annotations section; a plain object's keys become symbols (Proton: `Message.annotations`).
+   */
   annotations?: Annotations | Readonly<Record<string, Encodable>>;
+  /** The application-properties section: string keys to simple values (Proton: `Message.properties`). */
   properties?: Readonly<Record<string, Encodable>> | ReadonlyMap<string, Encodable>;
+  /**
+   * The body: one amqp-value, binary for data, a list for amqp-sequence, or {@link BodySections} (Proton:
+   * `Message.body`).
+   */
   body?: Encodable | BodySections;
+  /**
+   * How the body is carried; `'data'` and `'sequence'` are Proton's `Message.inferred = True`.
+   * @default 'value'
+   */
   bodyKind?: BodyKind;
+  /** The footer section: annotations after the body (Proton 0.37 has no footer). */
   footer?: Annotations | Readonly<Record<string, Encodable>>;
 }
 
@@ -119,60 +175,66 @@ export function toProperties(
 
 /** An AMQP message. Fields left at their defaults are not sent. */
 export class Message {
-  /** The default priority (4), which is not sent. */
+  /** The default priority (4), which is not sent. Proton: `Message.DEFAULT_PRIORITY`. */
   static readonly DEFAULT_PRIORITY = 4;
 
   // header
-  /** Header `durable`: the message must survive a broker restart. */
+  /** Header `durable`: the message must survive a broker restart. Proton: `Message.durable`. */
   durable = false;
-  /** Header `priority`, 0 to 255. @default 4 */
+  /** Header `priority`, 0 to 255. Proton: `Message.priority`. @default 4 */
   priority = 4;
-  /** Header `ttl`: time to live in milliseconds; 0 for none. (Proton Python gives seconds.) @default 0 */
+  /** Header `ttl`: time to live in milliseconds; 0 for none. Proton: `Message.ttl`, in seconds. @default 0 */
   ttl = 0;
-  /** Header `first-acquirer`. */
+  /** Header `first-acquirer`. Proton: `Message.first_acquirer`. */
   firstAcquirer = false;
-  /** Header `delivery-count`: earlier unsuccessful delivery attempts. */
+  /** Header `delivery-count`: earlier unsuccessful delivery attempts. Proton: `Message.delivery_count`. */
   deliveryCount = 0;
 
   // properties
-  /** Properties `message-id`. A number is sent as a ulong. */
+  /** Properties `message-id`. A number is sent as a ulong. Proton: `Message.id`. */
   id: MessageId | undefined = undefined;
-  /** Properties `user-id`. */
+  /** Properties `user-id`. Proton: `Message.user_id`. */
   userId: Uint8Array | undefined = undefined;
-  /** Properties `to`: the address the message is for. */
+  /** Properties `to`: the address the message is for. Proton: `Message.address`. */
   address: string | undefined = undefined;
-  /** Properties `subject`. */
+  /** Properties `subject`. Proton: `Message.subject`. */
   subject: string | undefined = undefined;
-  /** Properties `reply-to`. */
+  /** Properties `reply-to`. Proton: `Message.reply_to`. */
   replyTo: string | undefined = undefined;
-  /** Properties `correlation-id`. A number is sent as a ulong. */
+  /** Properties `correlation-id`. A number is sent as a ulong. Proton: `Message.correlation_id`. */
   correlationId: MessageId | undefined = undefined;
-  /** Properties `content-type` (a symbol on the wire). */
+  /** Properties `content-type` (a symbol on the wire). Proton: `Message.content_type`. */
   contentType: string | undefined = undefined;
-  /** Properties `content-encoding` (a symbol on the wire). */
+  /** Properties `content-encoding` (a symbol on the wire). Proton: `Message.content_encoding`. */
   contentEncoding: string | undefined = undefined;
   /** Properties `absolute-expiry-time`, in milliseconds since the epoch; 0 for none. (Python: seconds.) */
   expiryTime: number | bigint = 0;
   /** Properties `creation-time`, in milliseconds since the epoch; 0 for none. (Python: seconds.) */
   creationTime: number | bigint = 0;
-  /** Properties `group-id`. */
+  /** Properties `group-id`. Proton: `Message.group_id`. */
   groupId: string | undefined = undefined;
-  /** Properties `group-sequence`: sent with a group id, or when not 0. */
+  /** Properties `group-sequence`: sent with a group id, or when not 0. Proton: `Message.group_sequence`. */
   groupSequence = 0;
-  /** Properties `reply-to-group-id`. */
+  /** Properties `reply-to-group-id`. Proton: `Message.reply_to_group_id`. */
   replyToGroupId: string | undefined = undefined;
 
   /** Delivery annotations (Proton's `instructions`). */
   instructions: Annotations | undefined = undefined;
-  /** Message annotations. */
+  /** Message annotations. Proton: `Message.annotations`. */
   annotations: Annotations | undefined = undefined;
-  /** Application properties: string keys only. */
+  /** Application properties: string keys only. Proton: `Message.properties`. */
   properties: ApplicationProperties | undefined = undefined;
-  /** The body: any value for `'value'`, binary for `'data'`, a list for `'sequence'`, or {@link BodySections}. */
+  /**
+   * The body: any value for `'value'`, binary for `'data'`, a list for `'sequence'`, or {@link BodySections}.
+   * Proton: `Message.body`.
+   */
   body: Encodable | BodySections = undefined;
-  /** How the body is carried. @default 'value' */
+  /**
+   * How the body is carried; `'data'` and `'sequence'` are Proton's `Message.inferred = True`.
+   * @default 'value'
+   */
   bodyKind: BodyKind = 'value';
-  /** The footer. */
+  /** The footer: annotations after the body (Proton 0.37 has no footer). */
   footer: Annotations | undefined = undefined;
 
   constructor(init?: MessageInit) {
@@ -188,7 +250,7 @@ export class Message {
     if (properties !== undefined) this.properties = toProperties(properties);
   }
 
-  /** The message as AMQP bytes: its sections, fields at their defaults left out. */
+  /** The message as AMQP bytes: its sections, fields at their defaults left out. Proton: `Message.encode`. */
   encode(options?: EncodeOptions): Buffer {
     return encodeMessage(this, options);
   }
@@ -204,7 +266,7 @@ export class Message {
     return decodeMessage(bytes, options);
   }
 
-  /** Resets every field to its default. */
+  /** Resets every field to its default. Proton: `Message.clear`. */
   clear(): void {
     Object.assign(this, new Message());
   }

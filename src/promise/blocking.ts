@@ -117,6 +117,9 @@ export class BlockingSender {
     return d;
   }
 
+  /**
+   * Closes the link (a detach with closed=true) and resolves once the peer has answered (Proton: `close`).
+   */
   close(): Promise<void> {
     return this.link.close({ timeout: this.timeout });
   }
@@ -159,6 +162,9 @@ export class BlockingReceiver {
     this.oldest().settle(state);
   }
 
+  /**
+   * Closes the link (a detach with closed=true) and resolves once the peer has answered (Proton: `close`).
+   */
   close(): Promise<void> {
     return this.link.close({ timeout: this.timeout });
   }
@@ -178,7 +184,11 @@ export class BlockingReceiver {
  */
 export class SyncRequestResponse {
   constructor(
+    /** The connection the requests and the reply receiver go over. */
     readonly connection: BlockingConnection,
+    /**
+     * Where requests go; without it, each request's own `address` (Proton: `SyncRequestResponse.address`).
+     */
     readonly address?: string,
   ) {}
 

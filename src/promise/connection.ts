@@ -33,6 +33,11 @@ export interface PromiseConnectOptions extends ConnectOptions, WaitOptions {
   timeout?: number | undefined;
 }
 
+/**
+ * A connection of the promise API, from `connect()`: open senders and receivers, send, receive,
+ * request and serve with `await`. Its own container runs it on Node's event loop. Proton Python has no
+ * promise API; its nearest is `BlockingConnection` (also here, built on this).
+ */
 export class PromiseConnection implements ConnectionEvents {
   /** The container that runs this connection (its own). */
   readonly container: Container;

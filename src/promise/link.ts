@@ -13,7 +13,7 @@ import { type Settle, type WaitOptions, withDefaults } from './wait.js';
 import { Waits } from './waits.js';
 
 export abstract class PromiseLink implements LinkEvents {
-  /** The waits under way on this link (they also fail with the connection). */
+  /** @internal The waits under way on this link (they also fail with the connection). */
   readonly waits: Waits;
   private readonly openWaits = new Set<Settle<void>>();
   private readonly closeWaits = new Set<Settle<void>>();

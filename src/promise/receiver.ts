@@ -86,6 +86,11 @@ export class ReceivedDelivery {
   }
 }
 
+/**
+ * A receiving link of the promise API, from `connection.openReceiver()`: an async iterable of
+ * deliveries, or `receive()` one at a time; the application settles each (Proton: a `Receiver` with a
+ * `BlockingReceiver`'s waits, without blocking the thread).
+ */
 export class PromiseReceiver extends PromiseLink implements AsyncIterable<ReceivedDelivery> {
   /** The credit window kept granted (0: one credit per `receive()`). */
   readonly window: number;
@@ -180,6 +185,10 @@ export class PromiseReceiver extends PromiseLink implements AsyncIterable<Receiv
     };
   }
 
+  /**
+   * `for await (const d of receiver)`: the deliveries as they come, as {@link PromiseReceiver.messages} with
+   * no options.
+   */
   [Symbol.asyncIterator](): AsyncIterator<ReceivedDelivery> {
     return this.messages()[Symbol.asyncIterator]();
   }

@@ -129,6 +129,7 @@ export class Responder {
   private receiverLink: PromiseReceiver | undefined = undefined;
   /** Requests answered (accepted) and failed (rejected), for diagnostics. */
   answered = 0;
+  /** Requests whose handler threw, so they were rejected. */
   failed = 0;
 
   private constructor(

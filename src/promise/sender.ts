@@ -39,6 +39,7 @@ export interface SenderOpenOptions extends WaitOptions {
 
 /** Anything that encodes to a message (a `Message`). */
 export interface SendableMessage {
+  /** The message as the AMQP bytes of its sections, the payload of the transfer. */
   encode(): Uint8Array;
 }
 
@@ -69,6 +70,11 @@ export function checkOutcome(d: Delivery, describe: string): unknown {
   });
 }
 
+/**
+ * A sending link of the promise API, from `connection.openSender()`: `send` resolves with the receiver's
+ * outcome, waiting for credit, with at most `maxInFlight` unsettled (Proton: a `Sender` with a
+ * `BlockingSender`'s waits, without blocking the thread).
+ */
 export class PromiseSender extends PromiseLink {
   /** How many sends may be unsettled at once. */
   readonly maxInFlight: number;

@@ -54,7 +54,8 @@ export interface ClientSaslOptions {
    * The mechanisms the client may use, as a list or a space-separated string (Proton's `allowed_mechs`),
    * case-insensitive. A mechanism listed here is used even where it would not be by default: ANONYMOUS with
    * a user, whose name is then sent as the trace, as Proton does.
-   * @default all of {@link SASL_MECHANISMS}
+   * @default every mechanism proton-ts has (SCRAM-SHA-512, SCRAM-SHA-256, SCRAM-SHA-1, PLAIN, EXTERNAL,
+   * ANONYMOUS)
    */
   allowedMechs?: readonly string[] | string | undefined;
   /**

@@ -93,7 +93,7 @@ export function safeEqual(a: Uint8Array, b: Uint8Array): boolean {
 
 /**
  * The credentials a SCRAM server stores for a password. The password is prepared as the client prepares
- * it (see {@link saslPrep}).
+ * it (SASLprep, RFC 4013).
  * @throws InvalidOptionError for an unknown hash, an empty salt or an iteration count that is not a
  * positive integer.
  */

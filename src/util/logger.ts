@@ -7,11 +7,19 @@
  * writes to the console.
  */
 
-/** Where the library sends its log messages: the application's logger, or {@link NULL_LOGGER}. */
+/**
+ * Where the library sends its log messages: the application's logger (the `console` fits, as does most
+ * any logging library), or by default one that drops everything. Proton Python logs through its `logging`
+ * module instead.
+ */
 export interface Logger {
+  /** Detail for following the library's work step by step. */
   debug(msg: string, ...args: unknown[]): void;
+  /** Events worth knowing in normal operation, such as a reconnect. */
   info(msg: string, ...args: unknown[]): void;
+  /** Something went wrong and was handled, such as a rejected connection attempt. */
   warn(msg: string, ...args: unknown[]): void;
+  /** A failure the application should see, such as a peer closing a link with an error. */
   error(msg: string, ...args: unknown[]): void;
 }
 

@@ -867,7 +867,10 @@ describe('scripts/gen-spec.mjs', () => {
     assert.ok(types.includes('export type Other = Widget;'));
     assert.ok(
       types.includes(
-        "/** The AMQP `widget` type (test:widget:list, 0x7f). */\nexport class Widget {\n  static readonly descriptor = 0x7f;\n  static readonly symbol = 'test:widget:list';\n  declare private readonly brand: never;\n" +
+        '/** The AMQP `widget` type (test:widget:list, 0x7f). */\nexport class Widget {\n' +
+          '  /** The numeric descriptor: domain 0, code 0x7f. */\n  static readonly descriptor = 0x7f;\n' +
+          "  /** The symbolic descriptor, `test:widget:list`. */\n  static readonly symbol = 'test:widget:list';\n" +
+          '  declare private readonly brand: never;\n' +
           '  /** The `level-count` field (level, mandatory). */\n  levelCount!: number;\n' +
           '  /** The `mode` field (mode). @default 3 (`loud`) */\n  mode?: number = undefined;\n' +
           '  /** The `tags` field (props, multiple). */\n  tags?: Map<AmqpValue, AmqpValue>[] = undefined;\n' +
@@ -880,7 +883,10 @@ describe('scripts/gen-spec.mjs', () => {
     assert.ok(types.includes('export class Gadget {'));
     assert.ok(!types.includes('class Bag'), 'a restricted described type gets no class');
     assert.ok(
-      types.includes('export const COMPOSITE_CLASSES = {\n  widget: Widget,\n  gadget: Gadget,\n} as const;'),
+      types.includes(
+        'export const COMPOSITE_CLASSES = {\n  /** The `widget` type. */\n  widget: Widget,\n' +
+          '  /** The `gadget` type. */\n  gadget: Gadget,\n} as const;',
+      ),
     );
   });
 
