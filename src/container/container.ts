@@ -283,6 +283,8 @@ export class Container {
   /** @internal A bare connection collected by this container. */
   newConnection(): Connection {
     const c = new Connection();
+    // An accepted connection answers with the container's id (`connect` may set its own).
+    c.containerId = this.containerId;
     c.collect(this.collector);
     return c;
   }

@@ -98,16 +98,19 @@ describe('Container over loopback sockets', { timeout: 60_000 }, () => {
         },
         onMessage(e) {
           received.push(e.message!.body);
+          remoteId = e.connection!.remoteContainerId;
           e.connection!.close();
         },
       },
     );
+    let remoteId: string | undefined;
     const cc = scope.container(client, { containerId: 'client' });
     const t0 = performance.now();
     await runAll(5000, 'helloworld', server.container, cc);
     t.diagnostic(`helloworld in ${(performance.now() - t0).toFixed(0)} ms`);
 
     assert.deepEqual(received, ['Hello World!']);
+    assert.equal(remoteId, 'server', "the accepted connection's open carries the listening container's id");
     // The callbacks of Proton 0.37's helloworld against broker.py, in its order (reference 2.4).
     assert.deepEqual(client.callbacks, [
       'onStart',
