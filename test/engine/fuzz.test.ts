@@ -19,7 +19,6 @@ import fc from 'fast-check';
 import { readValue } from '../../src/codec/composites.js';
 import { Decoder } from '../../src/codec/decoder.js';
 import {
-  Accepted,
   Attach,
   Begin,
   Close,
@@ -32,7 +31,6 @@ import {
   SaslResponse,
   Transfer,
 } from '../../src/codec/index.js';
-import type { Delivery, Link, Receiver, Session } from '../../src/engine/index.js';
 import { State } from '../../src/engine/index.js';
 import { ProtonError } from '../../src/errors.js';
 import {
@@ -44,6 +42,7 @@ import {
   SERVER_SASL,
   TRAFFIC_DIR,
 } from '../fixtures/traffic/record.js';
+import { answer } from '../fuzz/engine-check.js';
 import { type PairOptions, pair, type Side } from '../support/pair.js';
 
 // ------------------------------------------------------------------------------------------------
@@ -155,59 +154,6 @@ function respond(side: Side): void {
     } catch (err) {
       if (!(err instanceof ProtonError)) appFaults.push(`${e.type}: ${String(err)}`);
     }
-  }
-}
-
-function answer(side: Side, type: string, ctx: unknown): void {
-  const c = side.connection;
-  switch (type) {
-    case 'connection_remote_open':
-      if (c.localState === State.LOCAL_UNINIT) c.open();
-      break;
-    case 'session_remote_open': {
-      const s = ctx as Session;
-      if (s.localState === State.LOCAL_UNINIT) s.open();
-      break;
-    }
-    case 'link_remote_open': {
-      const l = ctx as Link;
-      if (l.localState === State.LOCAL_UNINIT) {
-        if (l.remoteSource) l.source.copy(l.remoteSource);
-        if (l.remoteTarget) l.target.copy(l.remoteTarget);
-        l.open();
-        if (l.isReceiver) (l as Receiver).flow(10);
-      }
-      break;
-    }
-    case 'delivery': {
-      const d = ctx as Delivery;
-      if (d.outgoing || d.link.localState !== State.LOCAL_ACTIVE) break;
-      const r = d.link as Receiver;
-      for (let cur = r.current; cur !== undefined && !cur.partial; cur = r.current) {
-        if (cur.pending > 0) r.recv(cur.pending);
-        if (!cur.settled) {
-          if (!cur.aborted) cur.update(new Accepted());
-          cur.settle();
-        }
-        r.advance();
-      }
-      if (r.credit < 5) r.flow(10);
-      break;
-    }
-    case 'link_remote_close':
-    case 'link_remote_detach': {
-      const l = ctx as Link;
-      if (l.localState !== State.LOCAL_CLOSED) l.close();
-      break;
-    }
-    case 'session_remote_close': {
-      const s = ctx as Session;
-      if (s.localState !== State.LOCAL_CLOSED) s.close();
-      break;
-    }
-    case 'connection_remote_close':
-      if (c.localState !== State.LOCAL_CLOSED) c.close();
-      break;
   }
 }
 

@@ -36,7 +36,11 @@ export function respond(side: Side): void {
   }
 }
 
-function answer(side: Side, type: string, ctx: unknown): void {
+/**
+ * The application of a fuzzed peer: opens what the peer opens, reads, accepts and settles what arrives,
+ * keeps credit up, closes what the peer closes. Shared with test/engine/fuzz.test.ts.
+ */
+export function answer(side: Side, type: string, ctx: unknown): void {
   const c = side.connection;
   switch (type) {
     case 'connection_remote_open':
