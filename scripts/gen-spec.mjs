@@ -705,6 +705,157 @@ const NOUNS = [
   ['lifetime-policy', 'lifetime policy'],
 ];
 
+/**
+ * What each composite is in Proton Python 0.37, added to its class's TSDoc. Only names Proton Python
+ * really exposes (checked against the installed `proton` package); a type it has no class for says so.
+ */
+const PROTON_CLASSES = {
+  open: 'Proton Python has no class for it: `Connection.open()` sends it, from `Connection` and `Transport` settings.',
+  begin: 'Proton Python: sent by `Session.open()`.',
+  attach: 'Proton Python: sent by `Link.open()`; its fields are `Link` and `Terminus` settings.',
+  flow: 'Proton Python: sent by `Receiver.flow()`, `Receiver.drain()` and `Sender.offered()`.',
+  transfer: 'Proton Python: a `Delivery` on the wire, sent by `Sender.send()` or `Sender.stream()`.',
+  disposition:
+    'Proton Python: sent by `Delivery.update()` and `Delivery.settle()`; read as `Delivery.remote`.',
+  detach: 'Proton Python: sent by `Link.close()` (closed) or `Link.detach()`.',
+  end: 'Proton Python: sent by `Session.close()`.',
+  close: 'Proton Python: sent by `Connection.close()`.',
+  error: 'Proton Python: `proton.Condition`.',
+  header: 'Proton Python: header fields of `proton.Message`.',
+  properties: 'Proton Python: properties fields of `proton.Message`.',
+  received: 'Proton Python: a `Disposition` of type `Disposition.RECEIVED`.',
+  accepted: 'Proton Python: `Disposition.ACCEPTED`.',
+  rejected: 'Proton Python: `Disposition.REJECTED`.',
+  released: 'Proton Python: `Disposition.RELEASED`.',
+  modified: 'Proton Python: `Disposition.MODIFIED`.',
+  source: 'Proton Python: a `Terminus` of type `Terminus.SOURCE` (`Link.source`, `Link.remote_source`).',
+  target: 'Proton Python: a `Terminus` of type `Terminus.TARGET` (`Link.target`, `Link.remote_target`).',
+  'delete-on-close':
+    'Proton Python has no class for it: it goes in `Terminus.properties` under the `lifetime-policy` key.',
+  'delete-on-no-links':
+    'Proton Python has no class for it: it goes in `Terminus.properties` under the `lifetime-policy` key.',
+  'delete-on-no-messages':
+    'Proton Python has no class for it: it goes in `Terminus.properties` under the `lifetime-policy` key.',
+  'delete-on-no-links-or-messages':
+    'Proton Python has no class for it: it goes in `Terminus.properties` under the `lifetime-policy` key.',
+  'sasl-mechanisms': 'Proton Python: exchanged inside `proton.SASL` (`Transport.sasl()`).',
+  'sasl-init': 'Proton Python: exchanged inside `proton.SASL` (`Transport.sasl()`).',
+  'sasl-challenge': 'Proton Python: exchanged inside `proton.SASL`, which does not expose it.',
+  'sasl-response': 'Proton Python: exchanged inside `proton.SASL`, which does not expose it.',
+  'sasl-outcome': 'Proton Python: exchanged inside `proton.SASL` (`Transport.sasl()`).',
+  coordinator:
+    'Proton Python: a `Terminus` of type `Terminus.COORDINATOR`, the target `Container.declare_transaction()` attaches to.',
+  declare: 'Proton Python: sent by `Transaction.declare()` (`proton.reactor`).',
+  discharge: 'Proton Python: sent by `Transaction.commit()` and `Transaction.abort()` (`proton.reactor`).',
+  declared: 'Proton Python: read by `Transaction` as `Delivery.remote.data`, a one-element list.',
+  'transactional-state':
+    'Proton Python: `Delivery.update(0x34)` with `Disposition.data` set to `[txn_id]` by `Transaction.send()`, or to `[txn_id, outcome]` by `Transaction.update()`.',
+};
+
+/**
+ * The Proton Python 0.37 name of each field that has one, keyed `type.field`; a field not listed has none
+ * (Proton keeps it inside the engine). Units are noted where Proton's differ from the wire's.
+ */
+const PROTON_FIELDS = {
+  'open.container-id': "`Connection.container` (the peer's: `Connection.remote_container`)",
+  'open.hostname': '`Connection.hostname`',
+  'open.max-frame-size': '`Transport.max_frame_size`',
+  'open.channel-max': '`Transport.channel_max`',
+  'open.idle-time-out': '`Transport.idle_timeout` (in seconds)',
+  'open.offered-capabilities': '`Connection.offered_capabilities`',
+  'open.desired-capabilities': '`Connection.desired_capabilities`',
+  'open.properties': '`Connection.properties`',
+  'begin.incoming-window': 'derived from `Session.incoming_capacity` (bytes)',
+  'begin.outgoing-window': '`Session.outgoing_window`',
+  'attach.name': '`Link.name`',
+  'attach.role': '`Link.is_sender`, `Link.is_receiver`',
+  'attach.snd-settle-mode': '`Link.snd_settle_mode` (`Link.SND_MIXED`...)',
+  'attach.rcv-settle-mode': '`Link.rcv_settle_mode` (`Link.RCV_FIRST`...)',
+  'attach.source': '`Link.source`, `Link.remote_source`',
+  'attach.target': '`Link.target`, `Link.remote_target`',
+  'attach.max-message-size': '`Link.max_message_size` (0 for none)',
+  'attach.properties': '`Link.properties`',
+  'flow.incoming-window': 'derived from `Session.incoming_capacity` (bytes)',
+  'flow.outgoing-window': '`Session.outgoing_window`',
+  'flow.link-credit': '`Link.credit`, granted by `Receiver.flow()`',
+  'flow.available': '`Link.available`, set by `Sender.offered()`',
+  'flow.drain': '`Link.drain_mode`, `Receiver.drain()`',
+  'transfer.delivery-tag': '`Delivery.tag`',
+  'transfer.settled': '`Delivery.settled` on the receiving side',
+  'transfer.more': '`Delivery.partial` on the receiving side',
+  'transfer.aborted': '`Delivery.aborted`, `Delivery.abort()`',
+  'disposition.settled': "`Delivery.settled` (the peer's), `Delivery.settle()` (ours)",
+  'disposition.state': '`Delivery.remote` and `Delivery.remote_state`; set by `Delivery.update()`',
+  'detach.closed': 'true from `Link.close()`, false from `Link.detach()`',
+  'detach.error': '`Link.condition`, `Link.remote_condition`',
+  'end.error': '`Session.condition`, `Session.remote_condition`',
+  'close.error': '`Connection.condition`, `Connection.remote_condition`',
+  'error.condition': '`Condition.name`',
+  'error.description': '`Condition.description`',
+  'error.info': '`Condition.info`',
+  'header.durable': '`Message.durable`',
+  'header.priority': '`Message.priority` (default 4)',
+  'header.ttl': '`Message.ttl` (in seconds)',
+  'header.first-acquirer': '`Message.first_acquirer`',
+  'header.delivery-count': '`Message.delivery_count`',
+  'properties.message-id': '`Message.id`',
+  'properties.user-id': '`Message.user_id`',
+  'properties.to': '`Message.address`',
+  'properties.subject': '`Message.subject`',
+  'properties.reply-to': '`Message.reply_to`',
+  'properties.correlation-id': '`Message.correlation_id`',
+  'properties.content-type': '`Message.content_type`',
+  'properties.content-encoding': '`Message.content_encoding`',
+  'properties.absolute-expiry-time': '`Message.expiry_time` (in seconds)',
+  'properties.creation-time': '`Message.creation_time` (in seconds)',
+  'properties.group-id': '`Message.group_id`',
+  'properties.group-sequence': '`Message.group_sequence`',
+  'properties.reply-to-group-id': '`Message.reply_to_group_id`',
+  'received.section-number': '`Disposition.section_number`',
+  'received.section-offset': '`Disposition.section_offset`',
+  'rejected.error': '`Disposition.condition`',
+  'modified.delivery-failed': '`Disposition.failed`',
+  'modified.undeliverable-here': '`Disposition.undeliverable`',
+  'modified.message-annotations': '`Disposition.annotations`',
+  'source.address': '`Terminus.address`',
+  'source.durable': '`Terminus.durability` (`Terminus.NONDURABLE`...)',
+  'source.expiry-policy': '`Terminus.expiry_policy` (`Terminus.EXPIRE_WITH_SESSION`...)',
+  'source.timeout': '`Terminus.timeout`',
+  'source.dynamic': '`Terminus.dynamic`',
+  'source.dynamic-node-properties': '`Terminus.properties`',
+  'source.distribution-mode': '`Terminus.distribution_mode` (the `Copy` and `Move` link options)',
+  'source.filter': '`Terminus.filter` (the `Filter` and `Selector` link options)',
+  'source.outcomes': '`Terminus.outcomes`',
+  'source.capabilities': '`Terminus.capabilities`',
+  'target.address': '`Terminus.address`',
+  'target.durable': '`Terminus.durability` (`Terminus.NONDURABLE`...)',
+  'target.expiry-policy': '`Terminus.expiry_policy` (`Terminus.EXPIRE_WITH_SESSION`...)',
+  'target.timeout': '`Terminus.timeout`',
+  'target.dynamic': '`Terminus.dynamic`',
+  'target.dynamic-node-properties': '`Terminus.properties`',
+  'target.capabilities': '`Terminus.capabilities`',
+  'sasl-mechanisms.sasl-server-mechanisms': 'limited by `SASL.allowed_mechs()` on the server',
+  'sasl-init.mechanism': '`SASL.mech`; the client picks among `SASL.allowed_mechs()`',
+  'sasl-outcome.code': '`SASL.outcome` (`SASL.OK`, `SASL.AUTH`...)',
+  'coordinator.capabilities': '`Terminus.capabilities`',
+  'discharge.txn-id': '`Transaction.id`',
+  'discharge.fail': '`Transaction.failed`: true from `Transaction.abort()`, false from `commit()`',
+  'declared.txn-id': '`Transaction.id`',
+  'transactional-state.txn-id': '`Transaction.id`',
+  'transactional-state.outcome': 'the state given to `Transaction.update()` or `Transaction.accept()`',
+};
+
+/** What each union of classes is in Proton Python, added to its TSDoc. */
+const PROTON_UNIONS = {
+  frame: 'Proton Python has no class for them: the engine sends them for `Connection`, `Session` and `Link`.',
+  'delivery-state':
+    'Proton Python tells them apart by `Disposition.type`: a `DispositionType`, or a plain int such as 0x34.',
+  outcome:
+    'Proton Python: the `Disposition` types `ACCEPTED`, `REJECTED`, `RELEASED` and `MODIFIED`; declared is read from `Disposition.data`.',
+  'lifetime-policy': 'Proton Python has no class for them; they go in `Terminus.properties`.',
+  'sasl-frame': 'Proton Python keeps them inside `proton.SASL`.',
+};
+
 /** The spec's maps keyed by symbols: the decoder gives their keys as strings, the encoder takes plain objects. */
 const SYMBOL_KEYED = new Set(['fields', 'filter-set', 'node-properties', 'annotations']);
 const SYMBOL_KEYED_MAP = 'SymbolKeyedMap';
@@ -829,6 +980,22 @@ function buildClasses(model, tables) {
     return single.includes(' | ') ? `(${single})[]` : `${single}[]`;
   };
 
+  // A Proton name keyed by a misspelt type or field would silently document nothing: refuse it instead. Types
+  // the spec read here lacks are skipped, and class names checked only against the full spec (the one with
+  // `open`), so that a partial spec, such as a test's, still generates.
+  for (const key of Object.keys(PROTON_FIELDS)) {
+    const [type, field] = key.split('.');
+    const c = composites.find((x) => x.name === type);
+    if (c && !c.fields.some((f) => f.name === field)) {
+      throw new Error(`PROTON_FIELDS: ${type} has no field ${field}`);
+    }
+  }
+  for (const name of Object.keys(PROTON_CLASSES)) {
+    if (model.types.has('open') && !model.types.has(name)) {
+      throw new Error(`PROTON_CLASSES: the spec has no type ${name}`);
+    }
+  }
+
   const classes = composites.map((c) => {
     const def = model.types.get(c.name);
     const nouns = NOUNS.filter(([p]) => c.provides.includes(p)).map(([, noun]) => noun);
@@ -844,18 +1011,42 @@ function buildClasses(model, tables) {
         if (f.requires !== undefined) notes.push(`requires ${f.requires}`);
         if (f.multiple) notes.push('multiple');
         if (f.mandatory) notes.push('mandatory');
+        const proton = PROTON_FIELDS[`${c.name}.${f.name}`];
         return {
           name: f.name,
           key: f.key,
           mandatory: f.mandatory,
           type: typeOf(c, f),
-          doc: `The \`${f.name}\` field (${notes.join(', ')}).`,
+          doc: `AMQP: \`${c.name}.${f.name}\` (${notes.join(', ')}).${proton ? ` Proton Python: ${proton}.` : ''}`,
           default: f.default === undefined ? undefined : printDefault(f.default, written),
         };
       }),
     };
   });
   return { classes, unions, imports: [...imports].sort(naturalCompare) };
+}
+
+/**
+ * A TSDoc comment at `indent`: on one line when it fits, else wrapped between words (never inside a code span),
+ * with the `@default` tag, if any, on a line of its own.
+ */
+function printDoc(indent, text, defaultText) {
+  const single = `${indent}/** ${text}${defaultText === undefined ? '' : ` @default ${defaultText}`} */`;
+  if (single.length <= LINE_WIDTH) return single;
+  const lines = [`${indent}/**`];
+  const empty = `${indent} *`;
+  let line = empty;
+  for (const word of text.match(/(?:`[^`]*`|[^\s`])+/g)) {
+    if (line !== empty && line.length + 1 + word.length > LINE_WIDTH) {
+      lines.push(line);
+      line = empty;
+    }
+    line += ` ${word}`;
+  }
+  lines.push(line);
+  if (defaultText !== undefined) lines.push(`${indent} * @default ${defaultText}`);
+  lines.push(`${indent} */`);
+  return lines.join('\n');
 }
 
 /** A declaration `head` followed by a union of `members`, broken one member a line if it is too long. */
@@ -887,30 +1078,34 @@ function renderTypes(model, tables) {
 import type { ${imports.join(', ')} } from './types.js';
 
 /**
- * A map of one of the spec's symbol-keyed types (fields, filter-set, node-properties, annotations): the decoder
- * gives it as a Map whose symbol keys are strings; the encoder also takes a plain object.
+ * A map of one of the AMQP spec's symbol-keyed types (fields, filter-set, node-properties, annotations): the
+ * decoder gives it as a Map whose symbol keys are strings; the encoder also takes a plain object. Proton
+ * Python has \`PropertyDict\` (fields) and \`AnnotationDict\` (annotations) for them.
  */
 export type ${SYMBOL_KEYED_MAP} = Map<AmqpValue, AmqpValue> | Readonly<Record<string, unknown>>;
 `);
   for (const u of unions) {
     out.push(`
-/** The classes providing \`${u.requirement}\`. */
+${printDoc('', `The AMQP composite types providing \`${u.requirement}\`.${PROTON_UNIONS[u.requirement] ? ` ${PROTON_UNIONS[u.requirement]}` : ''}`)}
 ${printUnion(`export type ${u.name} =`, u.classes, ';')}
 `);
   }
   for (const c of classes) {
     const lines = [
       '',
-      `/** The AMQP \`${c.name}\` ${c.noun} (${c.symbol}, ${new Hex(c.code).text}). */`,
+      printDoc(
+        '',
+        `The AMQP \`${c.name}\` ${c.noun} (${c.symbol}, ${new Hex(c.code).text}).${PROTON_CLASSES[c.name] ? ` ${PROTON_CLASSES[c.name]}` : ''}`,
+      ),
       `export class ${c.className} {`,
-      `  /** The numeric descriptor: domain 0, code ${new Hex(c.code).text}. */`,
+      `  /** The AMQP descriptor code: domain 0, code ${new Hex(c.code).text}. */`,
       `  static readonly descriptor = ${new Hex(c.code).text};`,
-      `  /** The symbolic descriptor, \`${c.symbol}\`. */`,
+      `  /** The AMQP descriptor symbol, \`${c.symbol}\`. */`,
       `  static readonly symbol = ${printString(c.symbol)};`,
       '  declare private readonly brand: never;',
     ];
     for (const f of c.fields) {
-      lines.push(`  /** ${f.doc}${f.default === undefined ? '' : ` @default ${f.default}`} */`);
+      lines.push(printDoc('  ', f.doc, f.default));
       if (f.mandatory) lines.push(`  ${f.key}!: ${f.type};`);
       else lines.push(printUnion(`  ${f.key}?:`, [f.type], ' = undefined;'));
     }
@@ -918,7 +1113,10 @@ ${printUnion(`export type ${u.name} =`, u.classes, ';')}
     out.push(lines.join('\n'));
   }
   out.push(`
-/** The class of every composite type, keyed by the spec's name. */
+/**
+ * The class of every AMQP composite type, keyed by the spec's name. proton-ts only: Proton Python has no such
+ * table.
+ */
 export const COMPOSITE_CLASSES = {
 ${classes.map((c) => `  /** The \`${c.name}\` ${c.noun}. */\n  ${printKey(c.name)}: ${c.className},\n`).join('')}} as const;
 `);

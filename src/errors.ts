@@ -3,13 +3,16 @@
  * match on `condition` whichever layer raised it. This file imports nothing: every layer may use it.
  */
 
-/** Options shared by every {@link ProtonError}. */
+/**
+ * Options shared by every {@link ProtonError}: the fields of an AMQP `error` (condition, info) plus a
+ * standard `cause`. proton-ts only: Proton Python's exceptions take just a message.
+ */
 export interface ProtonErrorOptions {
   /** The AMQP error condition, for example `amqp:decode-error`. */
   condition?: string;
   /** Extra information, as the `info` map of an AMQP `error`. */
   info?: unknown;
-  /** The error that led to this one. */
+  /** The error that led to this one (standard `Error.cause`); default none. proton-ts only: not in Proton. */
   cause?: unknown;
 }
 
@@ -39,7 +42,9 @@ export class ProtonError extends Error {
  * `DataException`; its condition is `amqp:decode-error`.
  */
 export class DecodeError extends ProtonError {
-  /** The byte offset in the input where decoding failed. */
+  /**
+   * The byte offset in the input where decoding failed. proton-ts only: Proton's `DataException` has none.
+   */
   readonly offset: number;
 
   constructor(message: string, offset: number, options: ProtonErrorOptions = {}) {
@@ -60,9 +65,12 @@ export class EncodeError extends ProtonError {
   }
 }
 
-/** A wrong option or argument: the message names it. */
+/**
+ * A wrong option or argument: the message names it; its condition is AMQP `amqp:invalid-field`. Proton Python
+ * raises a plain `ValueError`, `TypeError` or `AttributeError` instead.
+ */
 export class InvalidOptionError extends ProtonError {
-  /** The name of the offending option. */
+  /** The name of the offending option. proton-ts only: Proton has no counterpart. */
   readonly option: string;
 
   constructor(option: string, message: string) {
@@ -91,14 +99,18 @@ export class SASLError extends ProtonError {
 
 /**
  * An error condition as a rejected outcome carries it to the sender: a symbolic name, an optional
- * description and optional info. The engine's `Condition` fits.
+ * description and optional info (AMQP: the `error` composite, `amqp:error:list`). The engine's `Condition`
+ * fits, as Proton's `Condition` does.
  */
 export interface ConditionLike {
-  /** The condition's symbolic name, for example `amqp:invalid-field`. */
+  /**
+   * The condition's symbolic name, for example `amqp:invalid-field`. AMQP: `error.condition`; Proton:
+   * `Condition.name`.
+   */
   readonly name: string;
-  /** What went wrong, for people. */
+  /** What went wrong, for people. AMQP: `error.description`; Proton: `Condition.description`. */
   readonly description?: string | undefined;
-  /** Extra information: a map keyed by symbols. */
+  /** Extra information: a map keyed by symbols. AMQP: `error.info`; Proton: `Condition.info`. */
   readonly info?: unknown;
 }
 
@@ -107,7 +119,10 @@ export interface ConditionLike {
  * carrying `error` when one is given (Proton's `Reject`). Any other exception propagates.
  */
 export class Reject extends ProtonError {
-  /** The error the rejected outcome carries to the sender; undefined for none. */
+  /**
+   * The error the rejected outcome carries to the sender (AMQP `rejected.error`); undefined (the default)
+   * for none. proton-ts only: Proton's `Reject` carries no condition.
+   */
   readonly error: ConditionLike | undefined;
 
   constructor(message = 'message rejected', error?: ConditionLike) {
@@ -177,9 +192,15 @@ export class LinkDetached extends ProtonError {
 export class SendException extends ProtonError {
   constructor(
     message: string,
-    /** 'rejected', 'released' or 'modified'. */
+    /**
+     * 'rejected', 'released' or 'modified': the AMQP outcome's name. proton-ts only: Proton's `SendException`
+     * has just `state`.
+     */
     readonly outcome: string,
-    /** The receiver's outcome (a `Rejected`, `Released` or `Modified`). */
+    /**
+     * The receiver's outcome (a `Rejected`, `Released` or `Modified`: AMQP `disposition.state`). Proton:
+     * `SendException.state`, there only the outcome's type code.
+     */
     readonly state: unknown,
     options: ProtonErrorOptions = {},
   ) {

@@ -16,6 +16,7 @@ export {
   type ScramCredentials,
   type ScramCredentialsOptions,
   type ScramHash,
+  type ScramMechanismName,
   scramCredentials,
 } from './sasl/index.js';
 export type { FrameTracer, Logger } from './util/logger.js';

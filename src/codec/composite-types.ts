@@ -17,15 +17,22 @@
 import type { AmqpValue } from './types.js';
 
 /**
- * A map of one of the spec's symbol-keyed types (fields, filter-set, node-properties, annotations): the decoder
- * gives it as a Map whose symbol keys are strings; the encoder also takes a plain object.
+ * A map of one of the AMQP spec's symbol-keyed types (fields, filter-set, node-properties, annotations): the
+ * decoder gives it as a Map whose symbol keys are strings; the encoder also takes a plain object. Proton
+ * Python has `PropertyDict` (fields) and `AnnotationDict` (annotations) for them.
  */
 export type SymbolKeyedMap = Map<AmqpValue, AmqpValue> | Readonly<Record<string, unknown>>;
 
-/** The classes providing `frame`. */
+/**
+ * The AMQP composite types providing `frame`. Proton Python has no class for them: the engine sends them for
+ * `Connection`, `Session` and `Link`.
+ */
 export type Performative = Open | Begin | Attach | Flow | Transfer | Disposition | Detach | End | Close;
 
-/** The classes providing `delivery-state`. */
+/**
+ * The AMQP composite types providing `delivery-state`. Proton Python tells them apart by `Disposition.type`:
+ * a `DispositionType`, or a plain int such as 0x34.
+ */
 export type DeliveryState =
   | Received
   | Accepted
@@ -35,563 +42,726 @@ export type DeliveryState =
   | Declared
   | TransactionalState;
 
-/** The classes providing `outcome`. */
+/**
+ * The AMQP composite types providing `outcome`. Proton Python: the `Disposition` types `ACCEPTED`,
+ * `REJECTED`, `RELEASED` and `MODIFIED`; declared is read from `Disposition.data`.
+ */
 export type Outcome = Accepted | Rejected | Released | Modified | Declared;
 
-/** The classes providing `lifetime-policy`. */
+/**
+ * The AMQP composite types providing `lifetime-policy`. Proton Python has no class for them; they go in
+ * `Terminus.properties`.
+ */
 export type LifetimePolicy = DeleteOnClose | DeleteOnNoLinks | DeleteOnNoMessages | DeleteOnNoLinksOrMessages;
 
-/** The classes providing `sasl-frame`. */
+/** The AMQP composite types providing `sasl-frame`. Proton Python keeps them inside `proton.SASL`. */
 export type SaslFrame = SaslMechanisms | SaslInit | SaslChallenge | SaslResponse | SaslOutcome;
 
-/** The AMQP `open` performative (amqp:open:list, 0x10). */
+/**
+ * The AMQP `open` performative (amqp:open:list, 0x10). Proton Python has no class for it: `Connection.open()`
+ * sends it, from `Connection` and `Transport` settings.
+ */
 export class Open {
-  /** The numeric descriptor: domain 0, code 0x10. */
+  /** The AMQP descriptor code: domain 0, code 0x10. */
   static readonly descriptor = 0x10;
-  /** The symbolic descriptor, `amqp:open:list`. */
+  /** The AMQP descriptor symbol, `amqp:open:list`. */
   static readonly symbol = 'amqp:open:list';
   declare private readonly brand: never;
-  /** The `container-id` field (string, mandatory). */
+  /**
+   * AMQP: `open.container-id` (string, mandatory). Proton Python: `Connection.container` (the peer's:
+   * `Connection.remote_container`).
+   */
   containerId!: string;
-  /** The `hostname` field (string). */
+  /** AMQP: `open.hostname` (string). Proton Python: `Connection.hostname`. */
   hostname?: string = undefined;
-  /** The `max-frame-size` field (uint). @default 4294967295 */
+  /** AMQP: `open.max-frame-size` (uint). Proton Python: `Transport.max_frame_size`. @default 4294967295 */
   maxFrameSize?: number = undefined;
-  /** The `channel-max` field (ushort). @default 65535 */
+  /** AMQP: `open.channel-max` (ushort). Proton Python: `Transport.channel_max`. @default 65535 */
   channelMax?: number = undefined;
-  /** The `idle-time-out` field (milliseconds). */
+  /** AMQP: `open.idle-time-out` (milliseconds). Proton Python: `Transport.idle_timeout` (in seconds). */
   idleTimeOut?: number = undefined;
-  /** The `outgoing-locales` field (ietf-language-tag, multiple). */
+  /** AMQP: `open.outgoing-locales` (ietf-language-tag, multiple). */
   outgoingLocales?: string[] = undefined;
-  /** The `incoming-locales` field (ietf-language-tag, multiple). */
+  /** AMQP: `open.incoming-locales` (ietf-language-tag, multiple). */
   incomingLocales?: string[] = undefined;
-  /** The `offered-capabilities` field (symbol, multiple). */
+  /**
+   * AMQP: `open.offered-capabilities` (symbol, multiple). Proton Python: `Connection.offered_capabilities`.
+   */
   offeredCapabilities?: string[] = undefined;
-  /** The `desired-capabilities` field (symbol, multiple). */
+  /**
+   * AMQP: `open.desired-capabilities` (symbol, multiple). Proton Python: `Connection.desired_capabilities`.
+   */
   desiredCapabilities?: string[] = undefined;
-  /** The `properties` field (fields). */
+  /** AMQP: `open.properties` (fields). Proton Python: `Connection.properties`. */
   properties?: SymbolKeyedMap = undefined;
 }
 
-/** The AMQP `begin` performative (amqp:begin:list, 0x11). */
+/** The AMQP `begin` performative (amqp:begin:list, 0x11). Proton Python: sent by `Session.open()`. */
 export class Begin {
-  /** The numeric descriptor: domain 0, code 0x11. */
+  /** The AMQP descriptor code: domain 0, code 0x11. */
   static readonly descriptor = 0x11;
-  /** The symbolic descriptor, `amqp:begin:list`. */
+  /** The AMQP descriptor symbol, `amqp:begin:list`. */
   static readonly symbol = 'amqp:begin:list';
   declare private readonly brand: never;
-  /** The `remote-channel` field (ushort). */
+  /** AMQP: `begin.remote-channel` (ushort). */
   remoteChannel?: number = undefined;
-  /** The `next-outgoing-id` field (transfer-number, mandatory). */
+  /** AMQP: `begin.next-outgoing-id` (transfer-number, mandatory). */
   nextOutgoingId!: number;
-  /** The `incoming-window` field (uint, mandatory). */
+  /**
+   * AMQP: `begin.incoming-window` (uint, mandatory). Proton Python: derived from `Session.incoming_capacity`
+   * (bytes).
+   */
   incomingWindow!: number;
-  /** The `outgoing-window` field (uint, mandatory). */
+  /** AMQP: `begin.outgoing-window` (uint, mandatory). Proton Python: `Session.outgoing_window`. */
   outgoingWindow!: number;
-  /** The `handle-max` field (handle). @default 4294967295 */
+  /** AMQP: `begin.handle-max` (handle). @default 4294967295 */
   handleMax?: number = undefined;
-  /** The `offered-capabilities` field (symbol, multiple). */
+  /** AMQP: `begin.offered-capabilities` (symbol, multiple). */
   offeredCapabilities?: string[] = undefined;
-  /** The `desired-capabilities` field (symbol, multiple). */
+  /** AMQP: `begin.desired-capabilities` (symbol, multiple). */
   desiredCapabilities?: string[] = undefined;
-  /** The `properties` field (fields). */
+  /** AMQP: `begin.properties` (fields). */
   properties?: SymbolKeyedMap = undefined;
 }
 
-/** The AMQP `attach` performative (amqp:attach:list, 0x12). */
+/**
+ * The AMQP `attach` performative (amqp:attach:list, 0x12). Proton Python: sent by `Link.open()`; its fields
+ * are `Link` and `Terminus` settings.
+ */
 export class Attach {
-  /** The numeric descriptor: domain 0, code 0x12. */
+  /** The AMQP descriptor code: domain 0, code 0x12. */
   static readonly descriptor = 0x12;
-  /** The symbolic descriptor, `amqp:attach:list`. */
+  /** The AMQP descriptor symbol, `amqp:attach:list`. */
   static readonly symbol = 'amqp:attach:list';
   declare private readonly brand: never;
-  /** The `name` field (string, mandatory). */
+  /** AMQP: `attach.name` (string, mandatory). Proton Python: `Link.name`. */
   name!: string;
-  /** The `handle` field (handle, mandatory). */
+  /** AMQP: `attach.handle` (handle, mandatory). */
   handle!: number;
-  /** The `role` field (role, mandatory). */
+  /** AMQP: `attach.role` (role, mandatory). Proton Python: `Link.is_sender`, `Link.is_receiver`. */
   role!: boolean;
-  /** The `snd-settle-mode` field (sender-settle-mode). @default 2 (`mixed`) */
+  /**
+   * AMQP: `attach.snd-settle-mode` (sender-settle-mode). Proton Python: `Link.snd_settle_mode`
+   * (`Link.SND_MIXED`...).
+   * @default 2 (`mixed`)
+   */
   sndSettleMode?: number = undefined;
-  /** The `rcv-settle-mode` field (receiver-settle-mode). @default 0 (`first`) */
+  /**
+   * AMQP: `attach.rcv-settle-mode` (receiver-settle-mode). Proton Python: `Link.rcv_settle_mode`
+   * (`Link.RCV_FIRST`...).
+   * @default 0 (`first`)
+   */
   rcvSettleMode?: number = undefined;
-  /** The `source` field (*, requires source). */
+  /** AMQP: `attach.source` (*, requires source). Proton Python: `Link.source`, `Link.remote_source`. */
   source?: Source | AmqpValue = undefined;
-  /** The `target` field (*, requires target). */
+  /** AMQP: `attach.target` (*, requires target). Proton Python: `Link.target`, `Link.remote_target`. */
   target?: Target | Coordinator | AmqpValue = undefined;
-  /** The `unsettled` field (map). */
+  /** AMQP: `attach.unsettled` (map). */
   unsettled?: Map<AmqpValue, AmqpValue> = undefined;
-  /** The `incomplete-unsettled` field (boolean). @default false */
+  /** AMQP: `attach.incomplete-unsettled` (boolean). @default false */
   incompleteUnsettled?: boolean = undefined;
-  /** The `initial-delivery-count` field (sequence-no). */
+  /** AMQP: `attach.initial-delivery-count` (sequence-no). */
   initialDeliveryCount?: number = undefined;
-  /** The `max-message-size` field (ulong). */
+  /** AMQP: `attach.max-message-size` (ulong). Proton Python: `Link.max_message_size` (0 for none). */
   maxMessageSize?: number | bigint = undefined;
-  /** The `offered-capabilities` field (symbol, multiple). */
+  /** AMQP: `attach.offered-capabilities` (symbol, multiple). */
   offeredCapabilities?: string[] = undefined;
-  /** The `desired-capabilities` field (symbol, multiple). */
+  /** AMQP: `attach.desired-capabilities` (symbol, multiple). */
   desiredCapabilities?: string[] = undefined;
-  /** The `properties` field (fields). */
+  /** AMQP: `attach.properties` (fields). Proton Python: `Link.properties`. */
   properties?: SymbolKeyedMap = undefined;
 }
 
-/** The AMQP `flow` performative (amqp:flow:list, 0x13). */
+/**
+ * The AMQP `flow` performative (amqp:flow:list, 0x13). Proton Python: sent by `Receiver.flow()`,
+ * `Receiver.drain()` and `Sender.offered()`.
+ */
 export class Flow {
-  /** The numeric descriptor: domain 0, code 0x13. */
+  /** The AMQP descriptor code: domain 0, code 0x13. */
   static readonly descriptor = 0x13;
-  /** The symbolic descriptor, `amqp:flow:list`. */
+  /** The AMQP descriptor symbol, `amqp:flow:list`. */
   static readonly symbol = 'amqp:flow:list';
   declare private readonly brand: never;
-  /** The `next-incoming-id` field (transfer-number). */
+  /** AMQP: `flow.next-incoming-id` (transfer-number). */
   nextIncomingId?: number = undefined;
-  /** The `incoming-window` field (uint, mandatory). */
+  /**
+   * AMQP: `flow.incoming-window` (uint, mandatory). Proton Python: derived from `Session.incoming_capacity`
+   * (bytes).
+   */
   incomingWindow!: number;
-  /** The `next-outgoing-id` field (transfer-number, mandatory). */
+  /** AMQP: `flow.next-outgoing-id` (transfer-number, mandatory). */
   nextOutgoingId!: number;
-  /** The `outgoing-window` field (uint, mandatory). */
+  /** AMQP: `flow.outgoing-window` (uint, mandatory). Proton Python: `Session.outgoing_window`. */
   outgoingWindow!: number;
-  /** The `handle` field (handle). */
+  /** AMQP: `flow.handle` (handle). */
   handle?: number = undefined;
-  /** The `delivery-count` field (sequence-no). */
+  /** AMQP: `flow.delivery-count` (sequence-no). */
   deliveryCount?: number = undefined;
-  /** The `link-credit` field (uint). */
+  /** AMQP: `flow.link-credit` (uint). Proton Python: `Link.credit`, granted by `Receiver.flow()`. */
   linkCredit?: number = undefined;
-  /** The `available` field (uint). */
+  /** AMQP: `flow.available` (uint). Proton Python: `Link.available`, set by `Sender.offered()`. */
   available?: number = undefined;
-  /** The `drain` field (boolean). @default false */
+  /** AMQP: `flow.drain` (boolean). Proton Python: `Link.drain_mode`, `Receiver.drain()`. @default false */
   drain?: boolean = undefined;
-  /** The `echo` field (boolean). @default false */
+  /** AMQP: `flow.echo` (boolean). @default false */
   echo?: boolean = undefined;
-  /** The `properties` field (fields). */
+  /** AMQP: `flow.properties` (fields). */
   properties?: SymbolKeyedMap = undefined;
 }
 
-/** The AMQP `transfer` performative (amqp:transfer:list, 0x14). */
+/**
+ * The AMQP `transfer` performative (amqp:transfer:list, 0x14). Proton Python: a `Delivery` on the wire, sent
+ * by `Sender.send()` or `Sender.stream()`.
+ */
 export class Transfer {
-  /** The numeric descriptor: domain 0, code 0x14. */
+  /** The AMQP descriptor code: domain 0, code 0x14. */
   static readonly descriptor = 0x14;
-  /** The symbolic descriptor, `amqp:transfer:list`. */
+  /** The AMQP descriptor symbol, `amqp:transfer:list`. */
   static readonly symbol = 'amqp:transfer:list';
   declare private readonly brand: never;
-  /** The `handle` field (handle, mandatory). */
+  /** AMQP: `transfer.handle` (handle, mandatory). */
   handle!: number;
-  /** The `delivery-id` field (delivery-number). */
+  /** AMQP: `transfer.delivery-id` (delivery-number). */
   deliveryId?: number = undefined;
-  /** The `delivery-tag` field (delivery-tag). */
+  /** AMQP: `transfer.delivery-tag` (delivery-tag). Proton Python: `Delivery.tag`. */
   deliveryTag?: Uint8Array = undefined;
-  /** The `message-format` field (message-format). */
+  /** AMQP: `transfer.message-format` (message-format). */
   messageFormat?: number = undefined;
-  /** The `settled` field (boolean). */
+  /** AMQP: `transfer.settled` (boolean). Proton Python: `Delivery.settled` on the receiving side. */
   settled?: boolean = undefined;
-  /** The `more` field (boolean). @default false */
+  /**
+   * AMQP: `transfer.more` (boolean). Proton Python: `Delivery.partial` on the receiving side.
+   * @default false
+   */
   more?: boolean = undefined;
-  /** The `rcv-settle-mode` field (receiver-settle-mode). */
+  /** AMQP: `transfer.rcv-settle-mode` (receiver-settle-mode). */
   rcvSettleMode?: number = undefined;
-  /** The `state` field (*, requires delivery-state). */
+  /** AMQP: `transfer.state` (*, requires delivery-state). */
   state?: DeliveryState | AmqpValue = undefined;
-  /** The `resume` field (boolean). @default false */
+  /** AMQP: `transfer.resume` (boolean). @default false */
   resume?: boolean = undefined;
-  /** The `aborted` field (boolean). @default false */
+  /**
+   * AMQP: `transfer.aborted` (boolean). Proton Python: `Delivery.aborted`, `Delivery.abort()`.
+   * @default false
+   */
   aborted?: boolean = undefined;
-  /** The `batchable` field (boolean). @default false */
+  /** AMQP: `transfer.batchable` (boolean). @default false */
   batchable?: boolean = undefined;
 }
 
-/** The AMQP `disposition` performative (amqp:disposition:list, 0x15). */
+/**
+ * The AMQP `disposition` performative (amqp:disposition:list, 0x15). Proton Python: sent by
+ * `Delivery.update()` and `Delivery.settle()`; read as `Delivery.remote`.
+ */
 export class Disposition {
-  /** The numeric descriptor: domain 0, code 0x15. */
+  /** The AMQP descriptor code: domain 0, code 0x15. */
   static readonly descriptor = 0x15;
-  /** The symbolic descriptor, `amqp:disposition:list`. */
+  /** The AMQP descriptor symbol, `amqp:disposition:list`. */
   static readonly symbol = 'amqp:disposition:list';
   declare private readonly brand: never;
-  /** The `role` field (role, mandatory). */
+  /** AMQP: `disposition.role` (role, mandatory). */
   role!: boolean;
-  /** The `first` field (delivery-number, mandatory). */
+  /** AMQP: `disposition.first` (delivery-number, mandatory). */
   first!: number;
-  /** The `last` field (delivery-number). */
+  /** AMQP: `disposition.last` (delivery-number). */
   last?: number = undefined;
-  /** The `settled` field (boolean). @default false */
+  /**
+   * AMQP: `disposition.settled` (boolean). Proton Python: `Delivery.settled` (the peer's),
+   * `Delivery.settle()` (ours).
+   * @default false
+   */
   settled?: boolean = undefined;
-  /** The `state` field (*, requires delivery-state). */
+  /**
+   * AMQP: `disposition.state` (*, requires delivery-state). Proton Python: `Delivery.remote` and
+   * `Delivery.remote_state`; set by `Delivery.update()`.
+   */
   state?: DeliveryState | AmqpValue = undefined;
-  /** The `batchable` field (boolean). @default false */
+  /** AMQP: `disposition.batchable` (boolean). @default false */
   batchable?: boolean = undefined;
 }
 
-/** The AMQP `detach` performative (amqp:detach:list, 0x16). */
+/**
+ * The AMQP `detach` performative (amqp:detach:list, 0x16). Proton Python: sent by `Link.close()` (closed) or
+ * `Link.detach()`.
+ */
 export class Detach {
-  /** The numeric descriptor: domain 0, code 0x16. */
+  /** The AMQP descriptor code: domain 0, code 0x16. */
   static readonly descriptor = 0x16;
-  /** The symbolic descriptor, `amqp:detach:list`. */
+  /** The AMQP descriptor symbol, `amqp:detach:list`. */
   static readonly symbol = 'amqp:detach:list';
   declare private readonly brand: never;
-  /** The `handle` field (handle, mandatory). */
+  /** AMQP: `detach.handle` (handle, mandatory). */
   handle!: number;
-  /** The `closed` field (boolean). @default false */
+  /**
+   * AMQP: `detach.closed` (boolean). Proton Python: true from `Link.close()`, false from `Link.detach()`.
+   * @default false
+   */
   closed?: boolean = undefined;
-  /** The `error` field (error). */
+  /** AMQP: `detach.error` (error). Proton Python: `Link.condition`, `Link.remote_condition`. */
   error?: AmqpError = undefined;
 }
 
-/** The AMQP `end` performative (amqp:end:list, 0x17). */
+/** The AMQP `end` performative (amqp:end:list, 0x17). Proton Python: sent by `Session.close()`. */
 export class End {
-  /** The numeric descriptor: domain 0, code 0x17. */
+  /** The AMQP descriptor code: domain 0, code 0x17. */
   static readonly descriptor = 0x17;
-  /** The symbolic descriptor, `amqp:end:list`. */
+  /** The AMQP descriptor symbol, `amqp:end:list`. */
   static readonly symbol = 'amqp:end:list';
   declare private readonly brand: never;
-  /** The `error` field (error). */
+  /** AMQP: `end.error` (error). Proton Python: `Session.condition`, `Session.remote_condition`. */
   error?: AmqpError = undefined;
 }
 
-/** The AMQP `close` performative (amqp:close:list, 0x18). */
+/** The AMQP `close` performative (amqp:close:list, 0x18). Proton Python: sent by `Connection.close()`. */
 export class Close {
-  /** The numeric descriptor: domain 0, code 0x18. */
+  /** The AMQP descriptor code: domain 0, code 0x18. */
   static readonly descriptor = 0x18;
-  /** The symbolic descriptor, `amqp:close:list`. */
+  /** The AMQP descriptor symbol, `amqp:close:list`. */
   static readonly symbol = 'amqp:close:list';
   declare private readonly brand: never;
-  /** The `error` field (error). */
+  /** AMQP: `close.error` (error). Proton Python: `Connection.condition`, `Connection.remote_condition`. */
   error?: AmqpError = undefined;
 }
 
-/** The AMQP `error` type (amqp:error:list, 0x1d). */
+/** The AMQP `error` type (amqp:error:list, 0x1d). Proton Python: `proton.Condition`. */
 export class AmqpError {
-  /** The numeric descriptor: domain 0, code 0x1d. */
+  /** The AMQP descriptor code: domain 0, code 0x1d. */
   static readonly descriptor = 0x1d;
-  /** The symbolic descriptor, `amqp:error:list`. */
+  /** The AMQP descriptor symbol, `amqp:error:list`. */
   static readonly symbol = 'amqp:error:list';
   declare private readonly brand: never;
-  /** The `condition` field (symbol, requires error-condition, mandatory). */
+  /**
+   * AMQP: `error.condition` (symbol, requires error-condition, mandatory). Proton Python: `Condition.name`.
+   */
   condition!: string;
-  /** The `description` field (string). */
+  /** AMQP: `error.description` (string). Proton Python: `Condition.description`. */
   description?: string = undefined;
-  /** The `info` field (fields). */
+  /** AMQP: `error.info` (fields). Proton Python: `Condition.info`. */
   info?: SymbolKeyedMap = undefined;
 }
 
-/** The AMQP `header` section (amqp:header:list, 0x70). */
+/** The AMQP `header` section (amqp:header:list, 0x70). Proton Python: header fields of `proton.Message`. */
 export class Header {
-  /** The numeric descriptor: domain 0, code 0x70. */
+  /** The AMQP descriptor code: domain 0, code 0x70. */
   static readonly descriptor = 0x70;
-  /** The symbolic descriptor, `amqp:header:list`. */
+  /** The AMQP descriptor symbol, `amqp:header:list`. */
   static readonly symbol = 'amqp:header:list';
   declare private readonly brand: never;
-  /** The `durable` field (boolean). */
+  /** AMQP: `header.durable` (boolean). Proton Python: `Message.durable`. */
   durable?: boolean = undefined;
-  /** The `priority` field (ubyte). */
+  /** AMQP: `header.priority` (ubyte). Proton Python: `Message.priority` (default 4). */
   priority?: number = undefined;
-  /** The `ttl` field (milliseconds). */
+  /** AMQP: `header.ttl` (milliseconds). Proton Python: `Message.ttl` (in seconds). */
   ttl?: number = undefined;
-  /** The `first-acquirer` field (boolean). */
+  /** AMQP: `header.first-acquirer` (boolean). Proton Python: `Message.first_acquirer`. */
   firstAcquirer?: boolean = undefined;
-  /** The `delivery-count` field (uint). */
+  /** AMQP: `header.delivery-count` (uint). Proton Python: `Message.delivery_count`. */
   deliveryCount?: number = undefined;
 }
 
-/** The AMQP `properties` section (amqp:properties:list, 0x73). */
+/**
+ * The AMQP `properties` section (amqp:properties:list, 0x73). Proton Python: properties fields of
+ * `proton.Message`.
+ */
 export class Properties {
-  /** The numeric descriptor: domain 0, code 0x73. */
+  /** The AMQP descriptor code: domain 0, code 0x73. */
   static readonly descriptor = 0x73;
-  /** The symbolic descriptor, `amqp:properties:list`. */
+  /** The AMQP descriptor symbol, `amqp:properties:list`. */
   static readonly symbol = 'amqp:properties:list';
   declare private readonly brand: never;
-  /** The `message-id` field (*, requires message-id). */
+  /** AMQP: `properties.message-id` (*, requires message-id). Proton Python: `Message.id`. */
   messageId?: AmqpValue = undefined;
-  /** The `user-id` field (binary). */
+  /** AMQP: `properties.user-id` (binary). Proton Python: `Message.user_id`. */
   userId?: Uint8Array = undefined;
-  /** The `to` field (*, requires address). */
+  /** AMQP: `properties.to` (*, requires address). Proton Python: `Message.address`. */
   to?: AmqpValue = undefined;
-  /** The `subject` field (string). */
+  /** AMQP: `properties.subject` (string). Proton Python: `Message.subject`. */
   subject?: string = undefined;
-  /** The `reply-to` field (*, requires address). */
+  /** AMQP: `properties.reply-to` (*, requires address). Proton Python: `Message.reply_to`. */
   replyTo?: AmqpValue = undefined;
-  /** The `correlation-id` field (*, requires message-id). */
+  /** AMQP: `properties.correlation-id` (*, requires message-id). Proton Python: `Message.correlation_id`. */
   correlationId?: AmqpValue = undefined;
-  /** The `content-type` field (symbol). */
+  /** AMQP: `properties.content-type` (symbol). Proton Python: `Message.content_type`. */
   contentType?: string = undefined;
-  /** The `content-encoding` field (symbol). */
+  /** AMQP: `properties.content-encoding` (symbol). Proton Python: `Message.content_encoding`. */
   contentEncoding?: string = undefined;
-  /** The `absolute-expiry-time` field (timestamp). */
+  /**
+   * AMQP: `properties.absolute-expiry-time` (timestamp). Proton Python: `Message.expiry_time` (in seconds).
+   */
   absoluteExpiryTime?: number | bigint = undefined;
-  /** The `creation-time` field (timestamp). */
+  /** AMQP: `properties.creation-time` (timestamp). Proton Python: `Message.creation_time` (in seconds). */
   creationTime?: number | bigint = undefined;
-  /** The `group-id` field (string). */
+  /** AMQP: `properties.group-id` (string). Proton Python: `Message.group_id`. */
   groupId?: string = undefined;
-  /** The `group-sequence` field (sequence-no). */
+  /** AMQP: `properties.group-sequence` (sequence-no). Proton Python: `Message.group_sequence`. */
   groupSequence?: number = undefined;
-  /** The `reply-to-group-id` field (string). */
+  /** AMQP: `properties.reply-to-group-id` (string). Proton Python: `Message.reply_to_group_id`. */
   replyToGroupId?: string = undefined;
 }
 
-/** The AMQP `received` delivery state (amqp:received:list, 0x23). */
+/**
+ * The AMQP `received` delivery state (amqp:received:list, 0x23). Proton Python: a `Disposition` of type
+ * `Disposition.RECEIVED`.
+ */
 export class Received {
-  /** The numeric descriptor: domain 0, code 0x23. */
+  /** The AMQP descriptor code: domain 0, code 0x23. */
   static readonly descriptor = 0x23;
-  /** The symbolic descriptor, `amqp:received:list`. */
+  /** The AMQP descriptor symbol, `amqp:received:list`. */
   static readonly symbol = 'amqp:received:list';
   declare private readonly brand: never;
-  /** The `section-number` field (uint, mandatory). */
+  /** AMQP: `received.section-number` (uint, mandatory). Proton Python: `Disposition.section_number`. */
   sectionNumber!: number;
-  /** The `section-offset` field (ulong, mandatory). */
+  /** AMQP: `received.section-offset` (ulong, mandatory). Proton Python: `Disposition.section_offset`. */
   sectionOffset!: number | bigint;
 }
 
-/** The AMQP `accepted` outcome (amqp:accepted:list, 0x24). */
+/** The AMQP `accepted` outcome (amqp:accepted:list, 0x24). Proton Python: `Disposition.ACCEPTED`. */
 export class Accepted {
-  /** The numeric descriptor: domain 0, code 0x24. */
+  /** The AMQP descriptor code: domain 0, code 0x24. */
   static readonly descriptor = 0x24;
-  /** The symbolic descriptor, `amqp:accepted:list`. */
+  /** The AMQP descriptor symbol, `amqp:accepted:list`. */
   static readonly symbol = 'amqp:accepted:list';
   declare private readonly brand: never;
 }
 
-/** The AMQP `rejected` outcome (amqp:rejected:list, 0x25). */
+/** The AMQP `rejected` outcome (amqp:rejected:list, 0x25). Proton Python: `Disposition.REJECTED`. */
 export class Rejected {
-  /** The numeric descriptor: domain 0, code 0x25. */
+  /** The AMQP descriptor code: domain 0, code 0x25. */
   static readonly descriptor = 0x25;
-  /** The symbolic descriptor, `amqp:rejected:list`. */
+  /** The AMQP descriptor symbol, `amqp:rejected:list`. */
   static readonly symbol = 'amqp:rejected:list';
   declare private readonly brand: never;
-  /** The `error` field (error). */
+  /** AMQP: `rejected.error` (error). Proton Python: `Disposition.condition`. */
   error?: AmqpError = undefined;
 }
 
-/** The AMQP `released` outcome (amqp:released:list, 0x26). */
+/** The AMQP `released` outcome (amqp:released:list, 0x26). Proton Python: `Disposition.RELEASED`. */
 export class Released {
-  /** The numeric descriptor: domain 0, code 0x26. */
+  /** The AMQP descriptor code: domain 0, code 0x26. */
   static readonly descriptor = 0x26;
-  /** The symbolic descriptor, `amqp:released:list`. */
+  /** The AMQP descriptor symbol, `amqp:released:list`. */
   static readonly symbol = 'amqp:released:list';
   declare private readonly brand: never;
 }
 
-/** The AMQP `modified` outcome (amqp:modified:list, 0x27). */
+/** The AMQP `modified` outcome (amqp:modified:list, 0x27). Proton Python: `Disposition.MODIFIED`. */
 export class Modified {
-  /** The numeric descriptor: domain 0, code 0x27. */
+  /** The AMQP descriptor code: domain 0, code 0x27. */
   static readonly descriptor = 0x27;
-  /** The symbolic descriptor, `amqp:modified:list`. */
+  /** The AMQP descriptor symbol, `amqp:modified:list`. */
   static readonly symbol = 'amqp:modified:list';
   declare private readonly brand: never;
-  /** The `delivery-failed` field (boolean). */
+  /** AMQP: `modified.delivery-failed` (boolean). Proton Python: `Disposition.failed`. */
   deliveryFailed?: boolean = undefined;
-  /** The `undeliverable-here` field (boolean). */
+  /** AMQP: `modified.undeliverable-here` (boolean). Proton Python: `Disposition.undeliverable`. */
   undeliverableHere?: boolean = undefined;
-  /** The `message-annotations` field (fields). */
+  /** AMQP: `modified.message-annotations` (fields). Proton Python: `Disposition.annotations`. */
   messageAnnotations?: SymbolKeyedMap = undefined;
 }
 
-/** The AMQP `source` type (amqp:source:list, 0x28). */
+/**
+ * The AMQP `source` type (amqp:source:list, 0x28). Proton Python: a `Terminus` of type `Terminus.SOURCE`
+ * (`Link.source`, `Link.remote_source`).
+ */
 export class Source {
-  /** The numeric descriptor: domain 0, code 0x28. */
+  /** The AMQP descriptor code: domain 0, code 0x28. */
   static readonly descriptor = 0x28;
-  /** The symbolic descriptor, `amqp:source:list`. */
+  /** The AMQP descriptor symbol, `amqp:source:list`. */
   static readonly symbol = 'amqp:source:list';
   declare private readonly brand: never;
-  /** The `address` field (*, requires address). */
+  /** AMQP: `source.address` (*, requires address). Proton Python: `Terminus.address`. */
   address?: AmqpValue = undefined;
-  /** The `durable` field (terminus-durability). @default 0 (`none`) */
+  /**
+   * AMQP: `source.durable` (terminus-durability). Proton Python: `Terminus.durability`
+   * (`Terminus.NONDURABLE`...).
+   * @default 0 (`none`)
+   */
   durable?: number = undefined;
-  /** The `expiry-policy` field (terminus-expiry-policy). @default 'session-end' */
+  /**
+   * AMQP: `source.expiry-policy` (terminus-expiry-policy). Proton Python: `Terminus.expiry_policy`
+   * (`Terminus.EXPIRE_WITH_SESSION`...).
+   * @default 'session-end'
+   */
   expiryPolicy?: string = undefined;
-  /** The `timeout` field (seconds). @default 0 */
+  /** AMQP: `source.timeout` (seconds). Proton Python: `Terminus.timeout`. @default 0 */
   timeout?: number = undefined;
-  /** The `dynamic` field (boolean). @default false */
+  /** AMQP: `source.dynamic` (boolean). Proton Python: `Terminus.dynamic`. @default false */
   dynamic?: boolean = undefined;
-  /** The `dynamic-node-properties` field (node-properties). */
+  /** AMQP: `source.dynamic-node-properties` (node-properties). Proton Python: `Terminus.properties`. */
   dynamicNodeProperties?: SymbolKeyedMap = undefined;
-  /** The `distribution-mode` field (symbol, requires distribution-mode). */
+  /**
+   * AMQP: `source.distribution-mode` (symbol, requires distribution-mode). Proton Python:
+   * `Terminus.distribution_mode` (the `Copy` and `Move` link options).
+   */
   distributionMode?: string = undefined;
-  /** The `filter` field (filter-set). */
+  /**
+   * AMQP: `source.filter` (filter-set). Proton Python: `Terminus.filter` (the `Filter` and `Selector` link
+   * options).
+   */
   filter?: SymbolKeyedMap = undefined;
-  /** The `default-outcome` field (*, requires outcome). */
+  /** AMQP: `source.default-outcome` (*, requires outcome). */
   defaultOutcome?: Outcome | AmqpValue = undefined;
-  /** The `outcomes` field (symbol, multiple). */
+  /** AMQP: `source.outcomes` (symbol, multiple). Proton Python: `Terminus.outcomes`. */
   outcomes?: string[] = undefined;
-  /** The `capabilities` field (symbol, multiple). */
+  /** AMQP: `source.capabilities` (symbol, multiple). Proton Python: `Terminus.capabilities`. */
   capabilities?: string[] = undefined;
 }
 
-/** The AMQP `target` type (amqp:target:list, 0x29). */
+/**
+ * The AMQP `target` type (amqp:target:list, 0x29). Proton Python: a `Terminus` of type `Terminus.TARGET`
+ * (`Link.target`, `Link.remote_target`).
+ */
 export class Target {
-  /** The numeric descriptor: domain 0, code 0x29. */
+  /** The AMQP descriptor code: domain 0, code 0x29. */
   static readonly descriptor = 0x29;
-  /** The symbolic descriptor, `amqp:target:list`. */
+  /** The AMQP descriptor symbol, `amqp:target:list`. */
   static readonly symbol = 'amqp:target:list';
   declare private readonly brand: never;
-  /** The `address` field (*, requires address). */
+  /** AMQP: `target.address` (*, requires address). Proton Python: `Terminus.address`. */
   address?: AmqpValue = undefined;
-  /** The `durable` field (terminus-durability). @default 0 (`none`) */
+  /**
+   * AMQP: `target.durable` (terminus-durability). Proton Python: `Terminus.durability`
+   * (`Terminus.NONDURABLE`...).
+   * @default 0 (`none`)
+   */
   durable?: number = undefined;
-  /** The `expiry-policy` field (terminus-expiry-policy). @default 'session-end' */
+  /**
+   * AMQP: `target.expiry-policy` (terminus-expiry-policy). Proton Python: `Terminus.expiry_policy`
+   * (`Terminus.EXPIRE_WITH_SESSION`...).
+   * @default 'session-end'
+   */
   expiryPolicy?: string = undefined;
-  /** The `timeout` field (seconds). @default 0 */
+  /** AMQP: `target.timeout` (seconds). Proton Python: `Terminus.timeout`. @default 0 */
   timeout?: number = undefined;
-  /** The `dynamic` field (boolean). @default false */
+  /** AMQP: `target.dynamic` (boolean). Proton Python: `Terminus.dynamic`. @default false */
   dynamic?: boolean = undefined;
-  /** The `dynamic-node-properties` field (node-properties). */
+  /** AMQP: `target.dynamic-node-properties` (node-properties). Proton Python: `Terminus.properties`. */
   dynamicNodeProperties?: SymbolKeyedMap = undefined;
-  /** The `capabilities` field (symbol, multiple). */
+  /** AMQP: `target.capabilities` (symbol, multiple). Proton Python: `Terminus.capabilities`. */
   capabilities?: string[] = undefined;
 }
 
-/** The AMQP `delete-on-close` lifetime policy (amqp:delete-on-close:list, 0x2b). */
+/**
+ * The AMQP `delete-on-close` lifetime policy (amqp:delete-on-close:list, 0x2b). Proton Python has no class
+ * for it: it goes in `Terminus.properties` under the `lifetime-policy` key.
+ */
 export class DeleteOnClose {
-  /** The numeric descriptor: domain 0, code 0x2b. */
+  /** The AMQP descriptor code: domain 0, code 0x2b. */
   static readonly descriptor = 0x2b;
-  /** The symbolic descriptor, `amqp:delete-on-close:list`. */
+  /** The AMQP descriptor symbol, `amqp:delete-on-close:list`. */
   static readonly symbol = 'amqp:delete-on-close:list';
   declare private readonly brand: never;
 }
 
-/** The AMQP `delete-on-no-links` lifetime policy (amqp:delete-on-no-links:list, 0x2c). */
+/**
+ * The AMQP `delete-on-no-links` lifetime policy (amqp:delete-on-no-links:list, 0x2c). Proton Python has no
+ * class for it: it goes in `Terminus.properties` under the `lifetime-policy` key.
+ */
 export class DeleteOnNoLinks {
-  /** The numeric descriptor: domain 0, code 0x2c. */
+  /** The AMQP descriptor code: domain 0, code 0x2c. */
   static readonly descriptor = 0x2c;
-  /** The symbolic descriptor, `amqp:delete-on-no-links:list`. */
+  /** The AMQP descriptor symbol, `amqp:delete-on-no-links:list`. */
   static readonly symbol = 'amqp:delete-on-no-links:list';
   declare private readonly brand: never;
 }
 
-/** The AMQP `delete-on-no-messages` lifetime policy (amqp:delete-on-no-messages:list, 0x2d). */
+/**
+ * The AMQP `delete-on-no-messages` lifetime policy (amqp:delete-on-no-messages:list, 0x2d). Proton Python has
+ * no class for it: it goes in `Terminus.properties` under the `lifetime-policy` key.
+ */
 export class DeleteOnNoMessages {
-  /** The numeric descriptor: domain 0, code 0x2d. */
+  /** The AMQP descriptor code: domain 0, code 0x2d. */
   static readonly descriptor = 0x2d;
-  /** The symbolic descriptor, `amqp:delete-on-no-messages:list`. */
+  /** The AMQP descriptor symbol, `amqp:delete-on-no-messages:list`. */
   static readonly symbol = 'amqp:delete-on-no-messages:list';
   declare private readonly brand: never;
 }
 
-/** The AMQP `delete-on-no-links-or-messages` lifetime policy (amqp:delete-on-no-links-or-messages:list, 0x2e). */
+/**
+ * The AMQP `delete-on-no-links-or-messages` lifetime policy (amqp:delete-on-no-links-or-messages:list, 0x2e).
+ * Proton Python has no class for it: it goes in `Terminus.properties` under the `lifetime-policy` key.
+ */
 export class DeleteOnNoLinksOrMessages {
-  /** The numeric descriptor: domain 0, code 0x2e. */
+  /** The AMQP descriptor code: domain 0, code 0x2e. */
   static readonly descriptor = 0x2e;
-  /** The symbolic descriptor, `amqp:delete-on-no-links-or-messages:list`. */
+  /** The AMQP descriptor symbol, `amqp:delete-on-no-links-or-messages:list`. */
   static readonly symbol = 'amqp:delete-on-no-links-or-messages:list';
   declare private readonly brand: never;
 }
 
-/** The AMQP `sasl-mechanisms` SASL frame (amqp:sasl-mechanisms:list, 0x40). */
+/**
+ * The AMQP `sasl-mechanisms` SASL frame (amqp:sasl-mechanisms:list, 0x40). Proton Python: exchanged inside
+ * `proton.SASL` (`Transport.sasl()`).
+ */
 export class SaslMechanisms {
-  /** The numeric descriptor: domain 0, code 0x40. */
+  /** The AMQP descriptor code: domain 0, code 0x40. */
   static readonly descriptor = 0x40;
-  /** The symbolic descriptor, `amqp:sasl-mechanisms:list`. */
+  /** The AMQP descriptor symbol, `amqp:sasl-mechanisms:list`. */
   static readonly symbol = 'amqp:sasl-mechanisms:list';
   declare private readonly brand: never;
-  /** The `sasl-server-mechanisms` field (symbol, multiple, mandatory). */
+  /**
+   * AMQP: `sasl-mechanisms.sasl-server-mechanisms` (symbol, multiple, mandatory). Proton Python: limited by
+   * `SASL.allowed_mechs()` on the server.
+   */
   saslServerMechanisms!: string[];
 }
 
-/** The AMQP `sasl-init` SASL frame (amqp:sasl-init:list, 0x41). */
+/**
+ * The AMQP `sasl-init` SASL frame (amqp:sasl-init:list, 0x41). Proton Python: exchanged inside `proton.SASL`
+ * (`Transport.sasl()`).
+ */
 export class SaslInit {
-  /** The numeric descriptor: domain 0, code 0x41. */
+  /** The AMQP descriptor code: domain 0, code 0x41. */
   static readonly descriptor = 0x41;
-  /** The symbolic descriptor, `amqp:sasl-init:list`. */
+  /** The AMQP descriptor symbol, `amqp:sasl-init:list`. */
   static readonly symbol = 'amqp:sasl-init:list';
   declare private readonly brand: never;
-  /** The `mechanism` field (symbol, mandatory). */
+  /**
+   * AMQP: `sasl-init.mechanism` (symbol, mandatory). Proton Python: `SASL.mech`; the client picks among
+   * `SASL.allowed_mechs()`.
+   */
   mechanism!: string;
-  /** The `initial-response` field (binary). */
+  /** AMQP: `sasl-init.initial-response` (binary). */
   initialResponse?: Uint8Array = undefined;
-  /** The `hostname` field (string). */
+  /** AMQP: `sasl-init.hostname` (string). */
   hostname?: string = undefined;
 }
 
-/** The AMQP `sasl-challenge` SASL frame (amqp:sasl-challenge:list, 0x42). */
+/**
+ * The AMQP `sasl-challenge` SASL frame (amqp:sasl-challenge:list, 0x42). Proton Python: exchanged inside
+ * `proton.SASL`, which does not expose it.
+ */
 export class SaslChallenge {
-  /** The numeric descriptor: domain 0, code 0x42. */
+  /** The AMQP descriptor code: domain 0, code 0x42. */
   static readonly descriptor = 0x42;
-  /** The symbolic descriptor, `amqp:sasl-challenge:list`. */
+  /** The AMQP descriptor symbol, `amqp:sasl-challenge:list`. */
   static readonly symbol = 'amqp:sasl-challenge:list';
   declare private readonly brand: never;
-  /** The `challenge` field (binary, mandatory). */
+  /** AMQP: `sasl-challenge.challenge` (binary, mandatory). */
   challenge!: Uint8Array;
 }
 
-/** The AMQP `sasl-response` SASL frame (amqp:sasl-response:list, 0x43). */
+/**
+ * The AMQP `sasl-response` SASL frame (amqp:sasl-response:list, 0x43). Proton Python: exchanged inside
+ * `proton.SASL`, which does not expose it.
+ */
 export class SaslResponse {
-  /** The numeric descriptor: domain 0, code 0x43. */
+  /** The AMQP descriptor code: domain 0, code 0x43. */
   static readonly descriptor = 0x43;
-  /** The symbolic descriptor, `amqp:sasl-response:list`. */
+  /** The AMQP descriptor symbol, `amqp:sasl-response:list`. */
   static readonly symbol = 'amqp:sasl-response:list';
   declare private readonly brand: never;
-  /** The `response` field (binary, mandatory). */
+  /** AMQP: `sasl-response.response` (binary, mandatory). */
   response!: Uint8Array;
 }
 
-/** The AMQP `sasl-outcome` SASL frame (amqp:sasl-outcome:list, 0x44). */
+/**
+ * The AMQP `sasl-outcome` SASL frame (amqp:sasl-outcome:list, 0x44). Proton Python: exchanged inside
+ * `proton.SASL` (`Transport.sasl()`).
+ */
 export class SaslOutcome {
-  /** The numeric descriptor: domain 0, code 0x44. */
+  /** The AMQP descriptor code: domain 0, code 0x44. */
   static readonly descriptor = 0x44;
-  /** The symbolic descriptor, `amqp:sasl-outcome:list`. */
+  /** The AMQP descriptor symbol, `amqp:sasl-outcome:list`. */
   static readonly symbol = 'amqp:sasl-outcome:list';
   declare private readonly brand: never;
-  /** The `code` field (sasl-code, mandatory). */
+  /**
+   * AMQP: `sasl-outcome.code` (sasl-code, mandatory). Proton Python: `SASL.outcome` (`SASL.OK`,
+   * `SASL.AUTH`...).
+   */
   code!: number;
-  /** The `additional-data` field (binary). */
+  /** AMQP: `sasl-outcome.additional-data` (binary). */
   additionalData?: Uint8Array = undefined;
 }
 
-/** The AMQP `coordinator` type (amqp:coordinator:list, 0x30). */
+/**
+ * The AMQP `coordinator` type (amqp:coordinator:list, 0x30). Proton Python: a `Terminus` of type
+ * `Terminus.COORDINATOR`, the target `Container.declare_transaction()` attaches to.
+ */
 export class Coordinator {
-  /** The numeric descriptor: domain 0, code 0x30. */
+  /** The AMQP descriptor code: domain 0, code 0x30. */
   static readonly descriptor = 0x30;
-  /** The symbolic descriptor, `amqp:coordinator:list`. */
+  /** The AMQP descriptor symbol, `amqp:coordinator:list`. */
   static readonly symbol = 'amqp:coordinator:list';
   declare private readonly brand: never;
-  /** The `capabilities` field (symbol, requires txn-capability, multiple). */
+  /**
+   * AMQP: `coordinator.capabilities` (symbol, requires txn-capability, multiple). Proton Python:
+   * `Terminus.capabilities`.
+   */
   capabilities?: string[] = undefined;
 }
 
-/** The AMQP `declare` type (amqp:declare:list, 0x31). */
+/**
+ * The AMQP `declare` type (amqp:declare:list, 0x31). Proton Python: sent by `Transaction.declare()`
+ * (`proton.reactor`).
+ */
 export class Declare {
-  /** The numeric descriptor: domain 0, code 0x31. */
+  /** The AMQP descriptor code: domain 0, code 0x31. */
   static readonly descriptor = 0x31;
-  /** The symbolic descriptor, `amqp:declare:list`. */
+  /** The AMQP descriptor symbol, `amqp:declare:list`. */
   static readonly symbol = 'amqp:declare:list';
   declare private readonly brand: never;
-  /** The `global-id` field (*, requires global-tx-id). */
+  /** AMQP: `declare.global-id` (*, requires global-tx-id). */
   globalId?: AmqpValue = undefined;
 }
 
-/** The AMQP `discharge` type (amqp:discharge:list, 0x32). */
+/**
+ * The AMQP `discharge` type (amqp:discharge:list, 0x32). Proton Python: sent by `Transaction.commit()` and
+ * `Transaction.abort()` (`proton.reactor`).
+ */
 export class Discharge {
-  /** The numeric descriptor: domain 0, code 0x32. */
+  /** The AMQP descriptor code: domain 0, code 0x32. */
   static readonly descriptor = 0x32;
-  /** The symbolic descriptor, `amqp:discharge:list`. */
+  /** The AMQP descriptor symbol, `amqp:discharge:list`. */
   static readonly symbol = 'amqp:discharge:list';
   declare private readonly brand: never;
-  /** The `txn-id` field (*, requires txn-id, mandatory). */
+  /** AMQP: `discharge.txn-id` (*, requires txn-id, mandatory). Proton Python: `Transaction.id`. */
   txnId!: AmqpValue;
-  /** The `fail` field (boolean). */
+  /**
+   * AMQP: `discharge.fail` (boolean). Proton Python: `Transaction.failed`: true from `Transaction.abort()`,
+   * false from `commit()`.
+   */
   fail?: boolean = undefined;
 }
 
-/** The AMQP `declared` outcome (amqp:declared:list, 0x33). */
+/**
+ * The AMQP `declared` outcome (amqp:declared:list, 0x33). Proton Python: read by `Transaction` as
+ * `Delivery.remote.data`, a one-element list.
+ */
 export class Declared {
-  /** The numeric descriptor: domain 0, code 0x33. */
+  /** The AMQP descriptor code: domain 0, code 0x33. */
   static readonly descriptor = 0x33;
-  /** The symbolic descriptor, `amqp:declared:list`. */
+  /** The AMQP descriptor symbol, `amqp:declared:list`. */
   static readonly symbol = 'amqp:declared:list';
   declare private readonly brand: never;
-  /** The `txn-id` field (*, requires txn-id, mandatory). */
+  /** AMQP: `declared.txn-id` (*, requires txn-id, mandatory). Proton Python: `Transaction.id`. */
   txnId!: AmqpValue;
 }
 
-/** The AMQP `transactional-state` delivery state (amqp:transactional-state:list, 0x34). */
+/**
+ * The AMQP `transactional-state` delivery state (amqp:transactional-state:list, 0x34). Proton Python:
+ * `Delivery.update(0x34)` with `Disposition.data` set to `[txn_id]` by `Transaction.send()`, or to
+ * `[txn_id, outcome]` by `Transaction.update()`.
+ */
 export class TransactionalState {
-  /** The numeric descriptor: domain 0, code 0x34. */
+  /** The AMQP descriptor code: domain 0, code 0x34. */
   static readonly descriptor = 0x34;
-  /** The symbolic descriptor, `amqp:transactional-state:list`. */
+  /** The AMQP descriptor symbol, `amqp:transactional-state:list`. */
   static readonly symbol = 'amqp:transactional-state:list';
   declare private readonly brand: never;
-  /** The `txn-id` field (*, requires txn-id, mandatory). */
+  /** AMQP: `transactional-state.txn-id` (*, requires txn-id, mandatory). Proton Python: `Transaction.id`. */
   txnId!: AmqpValue;
-  /** The `outcome` field (*, requires outcome). */
+  /**
+   * AMQP: `transactional-state.outcome` (*, requires outcome). Proton Python: the state given to
+   * `Transaction.update()` or `Transaction.accept()`.
+   */
   outcome?: Outcome | AmqpValue = undefined;
 }
 
-/** The class of every composite type, keyed by the spec's name. */
+/**
+ * The class of every AMQP composite type, keyed by the spec's name. proton-ts only: Proton Python has no such
+ * table.
+ */
 export const COMPOSITE_CLASSES = {
   /** The `open` performative. */
   open: Open,

@@ -42,7 +42,10 @@ import {
   wide,
 } from './value-checks.js';
 
-/** How the encoder chooses between the encodings of a value. */
+/**
+ * How the encoder chooses between the AMQP encodings of a value. proton-ts only: Proton Python's
+ * `Data.encode()` takes no options.
+ */
 export interface EncodeOptions {
   /**
    * `'compact'`: the smallest encoding of every value (list0, list8, map8, array8, the smallest element
@@ -473,7 +476,10 @@ const shared = {
   proton037: new Encoder(new ByteWriter(), { widths: 'proton-0.37' }),
 };
 
-/** Encodes one value by the default mapping into a new Buffer. */
+/**
+ * Encodes one value as AMQP, by the default mapping, into a new Buffer. Proton Python: `Data.put_object()`
+ * then `Data.encode()`.
+ */
 export function encode(value: Encodable, options: EncodeOptions = {}): Buffer {
   const e = options.widths === 'proton-0.37' ? shared.proton037 : shared.compact;
   if (options.widths !== undefined && options.widths !== 'compact' && options.widths !== 'proton-0.37') {

@@ -69,7 +69,7 @@ export type AmqpValue =
 
 /**
  * What the encoder accepts: any {@link AmqpValue}, plus `undefined` (null) and plain objects (maps with
- * string keys), at any depth.
+ * string keys), at any depth. The counterpart of what Proton Python's `Data.put_object()` accepts.
  */
 export type Encodable =
   | AmqpValue
@@ -116,7 +116,7 @@ abstract class SmallInteger {
   }
 }
 
-/** An AMQP ubyte: an integer from 0 to 255. */
+/** An AMQP ubyte: an integer from 0 to 255 (Proton Python: `proton.ubyte`). */
 export class UByte extends SmallInteger {
   /** Always `'ubyte'`: the AMQP type this wrapper encodes as. */
   readonly type = 'ubyte';
@@ -125,7 +125,7 @@ export class UByte extends SmallInteger {
   }
 }
 
-/** An AMQP ushort: an integer from 0 to 65535. */
+/** An AMQP ushort: an integer from 0 to 65535 (Proton Python: `proton.ushort`). */
 export class UShort extends SmallInteger {
   /** Always `'ushort'`: the AMQP type this wrapper encodes as. */
   readonly type = 'ushort';
@@ -134,7 +134,7 @@ export class UShort extends SmallInteger {
   }
 }
 
-/** An AMQP uint: an integer from 0 to 2^32-1. */
+/** An AMQP uint: an integer from 0 to 2^32-1 (Proton Python: `proton.uint`). */
 export class UInt extends SmallInteger {
   /** Always `'uint'`: the AMQP type this wrapper encodes as. */
   readonly type = 'uint';
@@ -143,7 +143,7 @@ export class UInt extends SmallInteger {
   }
 }
 
-/** An AMQP byte: an integer from -128 to 127. */
+/** An AMQP byte: an integer from -128 to 127 (Proton Python: `proton.byte`). */
 export class Byte extends SmallInteger {
   /** Always `'byte'`: the AMQP type this wrapper encodes as. */
   readonly type = 'byte';
@@ -152,7 +152,7 @@ export class Byte extends SmallInteger {
   }
 }
 
-/** An AMQP short: an integer from -32768 to 32767. */
+/** An AMQP short: an integer from -32768 to 32767 (Proton Python: `proton.short`). */
 export class Short extends SmallInteger {
   /** Always `'short'`: the AMQP type this wrapper encodes as. */
   readonly type = 'short';
@@ -161,7 +161,7 @@ export class Short extends SmallInteger {
   }
 }
 
-/** An AMQP int: an integer from -2^31 to 2^31-1. */
+/** An AMQP int: an integer from -2^31 to 2^31-1 (Proton Python: `proton.int32`). */
 export class Int extends SmallInteger {
   /** Always `'int'`: the AMQP type this wrapper encodes as. */
   readonly type = 'int';
@@ -176,52 +176,55 @@ export const LONG_MIN = -0x8000000000000000n;
 /** The greatest AMQP long, 2^63-1: a bigint past it cannot be encoded as a long (use {@link ulong}). */
 export const LONG_MAX = 0x7fffffffffffffffn;
 
-/** An AMQP ulong: an integer from 0 to 2^64-1, held as a bigint. */
+/** An AMQP ulong: an integer from 0 to 2^64-1, held as a bigint (Proton Python: `proton.ulong`). */
 export class ULong {
   /** Always `'ulong'`: the AMQP type this wrapper encodes as. */
   readonly type = 'ulong';
-  /** The integer, exact at any size. */
+  /** The integer, exact at any size (Proton Python's `ulong` is itself an `int`). */
   readonly value: bigint;
   constructor(value: number | bigint) {
     this.value = checkBigInt('ulong', value, 0n, ULONG_MAX);
   }
-  /** The bigint, so a ulong compares and computes with other bigints. */
+  /** The bigint, so a ulong computes with other bigints (a Proton Python `ulong` is an `int`). */
   valueOf(): bigint {
     return this.value;
   }
-  /** The value as a number, exact up to 2^53. */
+  /** The value as a number, exact up to 2^53. proton-ts only: Proton Python's ints need no conversion. */
   toNumber(): number {
     return Number(this.value);
   }
-  /** A number when it is exact (up to 2^53), else the decimal string, since JSON has no bigint. */
+  /**
+   * A number when it is exact (up to 2^53), else the decimal string, since JSON has no bigint.
+   * proton-ts only: Proton Python has no JSON form.
+   */
   toJSON(): number | string {
     return this.value <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(this.value) : this.value.toString();
   }
-  /** The integer in decimal. */
+  /** The integer in decimal, as Proton Python's `str()` of a `ulong`. */
   toString(): string {
     return this.value.toString();
   }
 }
 
-/** An AMQP float (IEEE 754 binary32): the number is rounded to single precision. */
+/** An AMQP float (IEEE 754 binary32), rounded to single precision. Proton Python: `proton.float32`. */
 export class Float {
   /** Always `'float'`: the AMQP type this wrapper encodes as. */
   readonly type = 'float';
-  /** The number, already rounded to single precision (so it equals what a peer decodes). */
+  /** The number, rounded to single precision as an AMQP float holds it (so it equals what a peer decodes). */
   readonly value: number;
   constructor(value: number) {
     if (typeof value !== 'number') throw new EncodeError(`float must be a number, not ${String(value)}`);
     this.value = Math.fround(value);
   }
-  /** The plain number, so the wrapper works in arithmetic and comparisons. */
+  /** The plain number, so the wrapper works in arithmetic (a Proton Python `float32` is a `float`). */
   valueOf(): number {
     return this.value;
   }
-  /** The plain number: `JSON.stringify` shows the value, not the wrapper. */
+  /** The plain number: `JSON.stringify` shows the value. proton-ts only: Proton Python has no JSON form. */
   toJSON(): number {
     return this.value;
   }
-  /** The number as JavaScript prints it. */
+  /** The number as JavaScript prints it (Proton Python: `str()` of a `float32`). */
   toString(): string {
     return String(this.value);
   }
@@ -229,26 +232,27 @@ export class Float {
 
 /**
  * An AMQP double given explicitly. A plain `number` that is not a whole number is already a double;
- * this wrapper keeps a whole number (2.0) a double rather than a long.
+ * this wrapper keeps a whole number (2.0) a double rather than a long. Proton Python has no wrapper: its
+ * `float` is always a double.
  */
 export class Double {
   /** Always `'double'`: the AMQP type this wrapper encodes as. */
   readonly type = 'double';
   constructor(
-    /** The number, unchanged. */
+    /** The number, unchanged (Proton Python: the `float` itself). */
     readonly value: number,
   ) {
     if (typeof value !== 'number') throw new EncodeError(`double must be a number, not ${String(value)}`);
   }
-  /** The plain number, so the wrapper works in arithmetic and comparisons. */
+  /** The plain number, so the wrapper works in arithmetic (in Proton Python a double is a plain `float`). */
   valueOf(): number {
     return this.value;
   }
-  /** The plain number: `JSON.stringify` shows the value, not the wrapper. */
+  /** The plain number: `JSON.stringify` shows the value. proton-ts only: Proton Python has no JSON form. */
   toJSON(): number {
     return this.value;
   }
-  /** The number as JavaScript prints it. */
+  /** The number as JavaScript prints it (Proton Python: `str()` of a `float`). */
   toString(): string {
     return String(this.value);
   }
@@ -281,7 +285,7 @@ abstract class DecimalBits {
   }
 }
 
-/** An AMQP decimal32: 4 raw bytes (IEEE 754 decimal32, big-endian). */
+/** An AMQP decimal32: 4 raw bytes (IEEE 754 decimal32, big-endian). Proton Python: `proton.decimal32`. */
 export class Decimal32 extends DecimalBits {
   /** Always `'decimal32'`: the AMQP type this wrapper encodes as. */
   readonly type = 'decimal32';
@@ -290,7 +294,7 @@ export class Decimal32 extends DecimalBits {
   }
 }
 
-/** An AMQP decimal64: 8 raw bytes (IEEE 754 decimal64, big-endian). */
+/** An AMQP decimal64: 8 raw bytes (IEEE 754 decimal64, big-endian). Proton Python: `proton.decimal64`. */
 export class Decimal64 extends DecimalBits {
   /** Always `'decimal64'`: the AMQP type this wrapper encodes as. */
   readonly type = 'decimal64';
@@ -299,7 +303,7 @@ export class Decimal64 extends DecimalBits {
   }
 }
 
-/** An AMQP decimal128: 16 raw bytes (IEEE 754 decimal128, big-endian). */
+/** An AMQP decimal128: 16 raw bytes (IEEE 754 decimal128, big-endian). Proton Python: `proton.decimal128`. */
 export class Decimal128 extends DecimalBits {
   /** Always `'decimal128'`: the AMQP type this wrapper encodes as. */
   readonly type = 'decimal128';
@@ -308,11 +312,11 @@ export class Decimal128 extends DecimalBits {
   }
 }
 
-/** An AMQP char: one Unicode code point (UTF-32 on the wire). */
+/** An AMQP char: one Unicode code point (UTF-32 on the wire). Proton Python: `proton.char`. */
 export class Char {
   /** Always `'char'`: the AMQP type this wrapper encodes as. */
   readonly type = 'char';
-  /** The Unicode code point, 0 to 0x10FFFF. */
+  /** The Unicode code point, 0 to 0x10FFFF (Proton Python: `ord(c)`). */
   readonly codePoint: number;
   constructor(c: string | number) {
     const cp = typeof c === 'number' ? c : c.codePointAt(0);
@@ -327,11 +331,11 @@ export class Char {
     }
     this.codePoint = cp;
   }
-  /** The character as a one-code-point string. */
+  /** The character as a one-code-point string, which is what a Proton Python `char` is. */
   toString(): string {
     return String.fromCodePoint(this.codePoint);
   }
-  /** The character as a string. */
+  /** The character as a string. proton-ts only: Proton Python has no JSON form. */
   toJSON(): string {
     return this.toString();
   }
@@ -339,22 +343,25 @@ export class Char {
 
 /**
  * An AMQP timestamp outside the range of a JavaScript `Date` (milliseconds since the epoch, signed
- * 64-bit). Timestamps that fit decode to `Date`.
+ * 64-bit). Timestamps that fit decode to `Date`. Proton Python: `proton.timestamp`, for every timestamp.
  */
 export class Timestamp {
   /** Always `'timestamp'`: the AMQP type this wrapper encodes as. */
   readonly type = 'timestamp';
-  /** Milliseconds since the Unix epoch, signed 64-bit. */
+  /** Milliseconds since the Unix epoch, signed 64-bit (Proton Python's `timestamp` is itself that `int`). */
   readonly value: bigint;
   constructor(ms: number | bigint | Date) {
     const v = ms instanceof Date ? ms.getTime() : ms;
     this.value = checkBigInt('timestamp', v, LONG_MIN, LONG_MAX);
   }
-  /** `timestamp(N)` with N in milliseconds. */
+  /** `timestamp(N)` with N in milliseconds, as Proton Python's `repr()` of a `timestamp`. */
   toString(): string {
     return `timestamp(${this.value})`;
   }
-  /** The milliseconds as a decimal string, since JSON has no bigint. */
+  /**
+   * The milliseconds as a decimal string, since JSON has no bigint. proton-ts only: Proton Python has no
+   * JSON form.
+   */
   toJSON(): string {
     return this.value.toString();
   }
@@ -362,11 +369,11 @@ export class Timestamp {
 
 const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
-/** An AMQP uuid: 16 bytes, shown in the canonical 8-4-4-4-12 form. */
+/** An AMQP uuid: 16 bytes, shown in the canonical 8-4-4-4-12 form. Proton Python: `uuid.UUID`. */
 export class Uuid {
   /** Always `'uuid'`: the AMQP type this wrapper encodes as. */
   readonly type = 'uuid';
-  /** The 16 bytes, in network order. */
+  /** The 16 bytes, in network order (Proton Python: `UUID.bytes`). */
   readonly bytes: Uint8Array;
   constructor(value: string | Uint8Array) {
     if (typeof value === 'string') {
@@ -379,23 +386,32 @@ export class Uuid {
       this.bytes = checkBytes('uuid', value, 16);
     }
   }
-  /** The canonical lower-case form, `xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx`. */
+  /**
+   * The canonical lower-case form, `xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx` (Proton Python: `str()` of a
+   * `UUID`).
+   */
   toString(): string {
     const h = hex(this.bytes);
     return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
   }
-  /** The canonical string form. */
+  /** The canonical string form. proton-ts only: Proton Python has no JSON form. */
   toJSON(): string {
     return this.toString();
   }
 }
 
-/** An AMQP symbol: an ASCII string from a constrained domain (names, capabilities, keys). */
+/**
+ * An AMQP symbol: an ASCII string from a constrained domain (names, capabilities, keys). Proton Python:
+ * `proton.symbol`.
+ */
 export class AmqpSymbol {
   /** Always `'symbol'`: the AMQP type this wrapper encodes as. */
   readonly type = 'symbol';
   constructor(
-    /** The symbol's characters (checked to be ASCII unless the symbol came from a peer). */
+    /**
+     * The symbol's characters (checked to be ASCII unless the symbol came from a peer); a Proton Python
+     * `symbol` is a `str`.
+     */
     readonly value: string,
   ) {
     if (typeof value !== 'string') throw new EncodeError(`symbol must be a string, not ${String(value)}`);
@@ -407,7 +423,7 @@ export class AmqpSymbol {
   }
   /**
    * A symbol as a peer sent it, unchecked: peers do put UTF-8 into symbols, and what was received is
-   * kept as it came (and sent on the same way).
+   * kept as it came (and sent on the same way). proton-ts only: Proton Python has no counterpart.
    */
   static fromWire(value: string): AmqpSymbol {
     const s: AmqpSymbol = Object.create(AmqpSymbol.prototype);
@@ -415,24 +431,32 @@ export class AmqpSymbol {
     (s as { value: string }).value = value;
     return s;
   }
-  /** The symbol's characters. */
+  /** The symbol's characters, as Proton Python's `str()` of a `symbol`. */
   toString(): string {
     return this.value;
   }
-  /** The symbol's characters: in JSON a symbol is a string. */
+  /**
+   * The symbol's characters: in JSON a symbol is a string. proton-ts only: Proton Python has no JSON form.
+   */
   toJSON(): string {
     return this.value;
   }
 }
 
-/** A described value: a descriptor (a ulong or symbol, normally) and the value it describes. */
+/**
+ * An AMQP described value: a descriptor (a ulong or symbol, normally) and the value it describes. Proton
+ * Python: `proton.Described`.
+ */
 export class Described {
-  /** Always `'described'`: this wrapper encodes as a described type (0x00 constructor). */
+  /** Always `'described'`: this wrapper encodes as an AMQP described type (0x00 constructor). */
   readonly type = 'described';
   constructor(
-    /** The descriptor: a ulong code (domain and id) or a symbol name, normally. */
+    /**
+     * The descriptor: a ulong code (domain and id) or a symbol name, normally (Proton Python:
+     * `Described.descriptor`).
+     */
     readonly descriptor: AmqpValue,
-    /** The value being described. */
+    /** The value being described (Proton Python: `Described.value`). */
     readonly value: AmqpValue,
   ) {}
 }
@@ -442,7 +466,7 @@ export class Described {
  * (numbers for `int`, strings for `symbol` and `char`, `Uint8Array` for `binary` and the decimals,
  * `Uuid` or 16 bytes for `uuid`, `Date` or bigint for `timestamp`, nested `AmqpArray` for `array`);
  * wrappers of the element type are accepted too. A described array has a descriptor, and its elements are
- * the values it describes.
+ * the values it describes. Proton Python: `proton.Array`.
  */
 export class AmqpArray {
   /** Always `'array'`: this wrapper encodes as an AMQP array. */
@@ -450,7 +474,7 @@ export class AmqpArray {
   constructor(
     /** The one AMQP type every element has (Proton Python: `Array.type`). */
     readonly elementType: AmqpTypeName,
-    /** The elements, in their plain form. */
+    /** The elements, in their plain form (Proton Python: `Array.elements`). */
     readonly elements: readonly AmqpValue[],
     /**
      * For a described array, the descriptor every element shares; else `undefined` (Proton Python:
@@ -460,35 +484,35 @@ export class AmqpArray {
   ) {}
 }
 
-/** The ubyte `v`, for example `ubyte(7)`. */
+/** The AMQP ubyte `v`, for example `ubyte(7)` (Proton Python: `ubyte(v)`). */
 export const ubyte = (v: number): UByte => new UByte(v);
-/** The ushort `v`. */
+/** The AMQP ushort `v` (Proton Python: `ushort(v)`). */
 export const ushort = (v: number): UShort => new UShort(v);
-/** The uint `v`. */
+/** The AMQP uint `v` (Proton Python: `uint(v)`). */
 export const uint = (v: number): UInt => new UInt(v);
-/** The ulong `v` (a number or a bigint up to 2^64-1). */
+/** The AMQP ulong `v`, a number or a bigint up to 2^64-1 (Proton Python: `ulong(v)`). */
 export const ulong = (v: number | bigint): ULong => new ULong(v);
-/** The byte `v`. */
+/** The AMQP byte `v` (Proton Python: `byte(v)`). */
 export const byte = (v: number): Byte => new Byte(v);
-/** The short `v`. */
+/** The AMQP short `v` (Proton Python: `short(v)`). */
 export const short = (v: number): Short => new Short(v);
-/** The int `v` (Proton Python's `int32`). */
+/** The AMQP int `v` (Proton Python: `int32(v)`). */
 export const int32 = (v: number): Int => new Int(v);
-/** The float `v` (Proton Python's `float32`), rounded to single precision. */
+/** The AMQP float `v`, rounded to single precision (Proton Python: `float32(v)`). */
 export const float32 = (v: number): Float => new Float(v);
-/** The double `v`, kept a double even when it is a whole number. */
+/** The AMQP double `v`, kept a double even when it is a whole number (Proton Python: a plain `float`). */
 export const double = (v: number): Double => new Double(v);
-/** The char `c`: one code point, given as a string or a number. */
+/** The AMQP char `c`: one code point, given as a string or a number (Proton Python: `char(c)`). */
 export const char = (c: string | number): Char => new Char(c);
-/** The symbol `s` (ASCII only). */
+/** The AMQP symbol `s`, ASCII only (Proton Python: `symbol(s)`). */
 export const symbol = (s: string): AmqpSymbol => new AmqpSymbol(s);
-/** The timestamp `ms` milliseconds since the epoch. */
+/** The AMQP timestamp `ms` milliseconds since the epoch (Proton Python: `timestamp(ms)`). */
 export const timestamp = (ms: number | bigint | Date): Timestamp => new Timestamp(ms);
-/** The uuid of a canonical string or 16 bytes. */
+/** The AMQP uuid of a canonical string or 16 bytes (Proton Python: `uuid.UUID`). */
 export const uuid = (v: string | Uint8Array): Uuid => new Uuid(v);
-/** The decimal32 of 4 raw bytes. */
+/** The AMQP decimal32 of 4 raw bytes (Proton Python: `decimal32`, of the bits as an int). */
 export const decimal32 = (bytes: Uint8Array): Decimal32 => new Decimal32(bytes);
-/** The decimal64 of 8 raw bytes. */
+/** The AMQP decimal64 of 8 raw bytes (Proton Python: `decimal64`, of the bits as an int). */
 export const decimal64 = (bytes: Uint8Array): Decimal64 => new Decimal64(bytes);
-/** The decimal128 of 16 raw bytes. */
+/** The AMQP decimal128 of 16 raw bytes (Proton Python: `decimal128(bytes)`). */
 export const decimal128 = (bytes: Uint8Array): Decimal128 => new Decimal128(bytes);

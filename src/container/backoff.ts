@@ -7,7 +7,10 @@
  */
 import { InvalidOptionError } from '../errors.js';
 
-/** The options of a {@link Backoff}, all in milliseconds. */
+/**
+ * The options of a {@link Backoff}, all in milliseconds (Proton: the `Backoff(**kwargs)` keywords, in
+ * seconds).
+ */
 export interface BackoffOptions {
   /**
    * The delay before the first reconnect, in milliseconds (after the immediate first attempt).
@@ -36,12 +39,14 @@ export interface BackoffOptions {
   /**
    * How much of each delay may be taken off at random, from 0 (none: Proton's exact sequence) to 1: a
    * delay `d` becomes a value in `[d × (1 − jitter), d]`. Spreads the reconnects of many clients that
-   * lost the same peer at the same moment. The growth of the sequence itself is not affected.
+   * lost the same peer at the same moment. The growth of the sequence itself is not affected. proton-ts
+   * only: Proton Python has no jitter.
    * @default 0
    */
   jitter?: number;
   /**
-   * The source of randomness for `jitter`: a function giving a number in [0, 1).
+   * The source of randomness for `jitter`: a function giving a number in [0, 1). proton-ts only (no Proton
+   * counterpart).
    * @default Math.random
    */
   random?: () => number;
@@ -75,7 +80,9 @@ export class Backoff implements Iterable<number> {
    * `max_tries`.
    */
   readonly maxTries: number | undefined;
-  /** The share of each delay that may be taken off at random, 0..1. */
+  /**
+   * The share of each delay that may be taken off at random, 0..1. proton-ts only (no Proton counterpart).
+   */
   readonly jitter: number;
   readonly #random: () => number;
 
@@ -100,7 +107,10 @@ export class Backoff implements Iterable<number> {
     this.#random = random;
   }
 
-  /** A fresh sequence of delays, in milliseconds, starting from 0. */
+  /**
+   * A fresh sequence of delays, in milliseconds, starting from 0. Proton: `Backoff.__iter__()`, which
+   * instead returns the same generator each time (see above).
+   */
   *[Symbol.iterator](): Iterator<number> {
     const { factor, maxDelay, maxTries, jitter } = this;
     yield 0;

@@ -5,17 +5,23 @@
  */
 import type { Event } from './event.js';
 
-/** What the container dispatches to: any object with `on*` methods and, optionally, child handlers. */
+/**
+ * What the container dispatches to: any object with `on*` methods and, optionally, child handlers. Proton:
+ * any handler object, as Python's duck-typed dispatch takes it.
+ */
 export interface HandlerLike {
-  /** Child handlers, dispatched to after this one. */
+  /** Child handlers, dispatched to after this one. Proton: `Handler.handlers`. */
   handlers?: readonly HandlerLike[];
-  /** Called for an event this handler has no method for. */
+  /** Called for an event this handler has no method for. Proton: `Handler.on_unhandled(method, *args)`. */
   onUnhandled?(method: string, event: Event): void;
 }
 
 const METHOD_CACHE = new Map<string, string>();
 
-/** The handler method of an event type: `connection_remote_open` -> `onConnectionRemoteOpen`. */
+/**
+ * The handler method of an event type: `connection_remote_open` -> `onConnectionRemoteOpen`. Proton:
+ * `EventType.method`, with `on_connection_remote_open` in camel case.
+ */
 export function methodName(type: string): string {
   let m = METHOD_CACHE.get(type);
   if (m === undefined) {
@@ -26,7 +32,9 @@ export function methodName(type: string): string {
   return m;
 }
 
-/** Dispatches `event` to `handler` and its children, depth first, in order. */
+/**
+ * Dispatches `event` to `handler` and its children, depth first, in order. Proton: `Event.dispatch(handler)`.
+ */
 export function dispatch(handler: unknown, event: Event, type: string = event.type): void {
   dispatchNamed(handler, event, methodName(type));
 }

@@ -13,17 +13,23 @@ import { ProtonError } from '../errors.js';
 import type { Container } from './container.js';
 import { Event, type EventContainer } from './event.js';
 
-/** What an {@link ApplicationEvent} concerns; a delivery implies its link, session and connection. */
+/**
+ * What an {@link ApplicationEvent} concerns; a delivery implies its link, session and connection (Proton:
+ * the `ApplicationEvent` keyword arguments after `typename`).
+ */
 export interface ApplicationEventInit {
-  /** The connection the event concerns; taken from the session, link or delivery when they are given. */
+  /**
+   * The connection the event concerns; taken from the session, link or delivery when they are given
+   * (Proton: `connection`).
+   */
   connection?: Connection;
-  /** The session the event concerns; taken from the link or delivery when given. */
+  /** The session the event concerns; taken from the link or delivery when given (Proton: `session`). */
   session?: Session;
-  /** The link the event concerns; taken from the delivery when given. */
+  /** The link the event concerns; taken from the delivery when given (Proton: `link`). */
   link?: Link;
-  /** The delivery the event concerns. */
+  /** The delivery the event concerns (Proton: `delivery`). */
   delivery?: Delivery;
-  /** Anything the application wants to hand to the handler. */
+  /** Anything the application wants to hand to the handler (Proton: `subject`). */
   subject?: unknown;
 }
 
@@ -35,10 +41,11 @@ const UNBOUND: EventContainer = Object.freeze({ containerId: '' });
  * (`hello` -> `onHello`, `batch_done` -> `onBatchDone`). The event is its own context: `event.context`
  * is the event, and `connection`, `session`, `link` and `delivery` are those given (a delivery implies
  * its link, a link its session, a session its connection). `container` is set when it is dispatched.
- * Other properties may be set on it freely, for the handler to read.
+ * Other properties may be set on it freely, for the handler to read. Proton:
+ * `proton.reactor.ApplicationEvent`.
  */
 export class ApplicationEvent extends Event {
-  /** What the application handed over with the event. */
+  /** What the application handed over with the event (Proton: `ApplicationEvent.subject`). */
   readonly subject: unknown;
   readonly #connection: Connection | undefined;
   readonly #session: Session | undefined;
@@ -89,7 +96,10 @@ export class ApplicationEvent extends Event {
     (this as { container: EventContainer }).container = container;
   }
 
-  /** `type(connection, session, link, delivery, subject)`, those present, as Proton prints it. */
+  /**
+   * `type(connection, session, link, delivery, subject)`, those present, as Proton prints it (Proton:
+   * `ApplicationEvent.__repr__`).
+   */
   override toString(): string {
     const parts = [this.#connection, this.#session, this.#link, this.#delivery, this.subject]
       .filter((o) => o !== undefined && o !== null)
@@ -98,11 +108,17 @@ export class ApplicationEvent extends Event {
   }
 }
 
-/** What a worker thread posts on an injector's port: the type and subject of an application event. */
+/**
+ * What a worker thread posts on an injector's port: the type and subject of an application event.
+ * proton-ts only: a Proton Python thread calls `EventInjector.trigger()` itself.
+ */
 export interface PortMessage {
   /** The event type: the handler's `on<Type>` callback is called (Proton: `ApplicationEvent.type`). */
   type: string;
-  /** The event's subject, as structured-clone copied it across the thread boundary. */
+  /**
+   * The event's subject, as structured-clone copied it across the thread boundary (Proton:
+   * `ApplicationEvent.subject`).
+   */
   subject?: unknown;
 }
 
@@ -127,6 +143,8 @@ type InjectorHost = Pick<
  *
  * `close()` lets `run()` end: the events already queued are still dispatched, then the container is
  * released and the port closed. Triggering after `close()` throws.
+ *
+ * Proton: `proton.reactor.EventInjector` (a pipe instead of a port, and a thread calls `trigger()` itself).
  */
 export class EventInjector {
   private container: InjectorHost | undefined = undefined;
@@ -137,12 +155,15 @@ export class EventInjector {
   private closed = false;
   private released = false;
 
-  /** Whether `close()` was called. */
+  /** Whether `close()` was called. proton-ts only (Proton keeps it private, as `_closed`). */
   get isClosed(): boolean {
     return this.closed;
   }
 
-  /** Registers with `container` (what `container.selectable(injector)` does); it keeps `run()` going. */
+  /**
+   * Registers with `container` (what `container.selectable(injector)` does); it keeps `run()` going.
+   * proton-ts only: Proton has only `Container.selectable(injector)`.
+   */
   attach(container: Container): void {
     if (this.container !== undefined) {
       if (this.container === container) return;
@@ -155,7 +176,10 @@ export class EventInjector {
     this.scheduleDrain();
   }
 
-  /** Queues `event` for dispatch on the container's loop. Throws once the injector is closed. */
+  /**
+   * Queues `event` for dispatch on the container's loop. Throws once the injector is closed. Proton:
+   * `EventInjector.trigger()`.
+   */
   trigger(event: ApplicationEvent): void {
     if (this.closed) {
       throw new ProtonError(`cannot trigger '${event?.type}': the event injector is closed`, {
@@ -172,7 +196,8 @@ export class EventInjector {
   /**
    * A port for another thread: hand it to a worker (`new Worker(file, { workerData: { port },
    * transferList: [port] })`), which posts `{ type, subject }` messages on it. The same port is
-   * returned each time (it can be transferred once).
+   * returned each time (it can be transferred once). proton-ts only: Proton's threads share memory and
+   * call `trigger()`.
    */
   port(): MessagePort {
     if (this.closed) {
@@ -187,7 +212,7 @@ export class EventInjector {
 
   /**
    * Stops taking events: those queued are still dispatched, then the container is released (so
-   * `run()` can end) and the port closed.
+   * `run()` can end) and the port closed. Proton: `EventInjector.close()`.
    */
   close(): void {
     if (this.closed) return;

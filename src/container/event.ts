@@ -32,7 +32,10 @@ export class Event {
   constructor(
     /** The event type, as Proton names it: `connection_remote_open`, `delivery`, `message`... */
     readonly type: string,
-    /** What the event is about: an engine object, a task, an acceptor, an application event's subject. */
+    /**
+     * What the event is about: an engine object, a task, an acceptor, an application event's subject.
+     * Proton: `Event.context`.
+     */
     readonly context: unknown,
     /** The container (tests may give a stand-in with the parts they use). */
     container: EventContainer,
@@ -95,7 +98,8 @@ export class Event {
 
   /**
    * The deliveries sent on this event's connection whose outcome is unknown: sent, not settled by the
-   * peer. After a disconnect (`onDisconnected`) they are in doubt: the peer may or may not have them.
+   * peer (no settled AMQP `disposition` came). After a disconnect (`onDisconnected`) they are in doubt: the
+   * peer may or may not have them. proton-ts only: Proton Python has no counterpart.
    */
   get inDoubt(): Delivery[] {
     const out: Delivery[] = [];
@@ -114,7 +118,7 @@ export class Event {
     return this.connection?.transport;
   }
 
-  /** `type(context)`, for logs. */
+  /** `type(context)`, for logs. Proton: `EventBase.__repr__`. */
   toString(): string {
     return `${this.type}(${String(this.context)})`;
   }

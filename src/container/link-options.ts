@@ -21,7 +21,7 @@ export class LinkOption {
 
 /** An option for senders only. Proton: `SenderOption`. */
 export class SenderOption extends LinkOption {
-  /** True for a sender. */
+  /** True for a sender (Proton: `SenderOption.test`, `link.is_sender`; AMQP: `attach.role` sender). */
   override test(link: Link): boolean {
     return link.isSender;
   }
@@ -29,7 +29,9 @@ export class SenderOption extends LinkOption {
 
 /** An option for receivers only. Proton: `ReceiverOption`. */
 export class ReceiverOption extends LinkOption {
-  /** True for a receiver. */
+  /**
+   * True for a receiver (Proton: `ReceiverOption.test`, `link.is_receiver`; AMQP: `attach.role` receiver).
+   */
   override test(link: Link): boolean {
     return !link.isSender;
   }
@@ -40,7 +42,9 @@ export class ReceiverOption extends LinkOption {
  * `AtMostOnce`.
  */
 export class AtMostOnce extends LinkOption {
-  /** Sets snd-settle-mode to settled. */
+  /**
+   * Sets snd-settle-mode to settled (AMQP: `attach.snd-settle-mode` = `settled`). Proton: `AtMostOnce.apply`.
+   */
   override apply(link: Link): void {
     link.sndSettleMode = SenderSettleMode.settled;
   }
@@ -51,7 +55,10 @@ export class AtMostOnce extends LinkOption {
  * `AtLeastOnce`.
  */
 export class AtLeastOnce extends LinkOption {
-  /** Sets snd-settle-mode to unsettled and rcv-settle-mode to first. */
+  /**
+   * Sets snd-settle-mode to unsettled and rcv-settle-mode to first (AMQP: `attach.snd-settle-mode` =
+   * `unsettled`, `attach.rcv-settle-mode` = `first`). Proton: `AtLeastOnce.apply`.
+   */
   override apply(link: Link): void {
     link.sndSettleMode = SenderSettleMode.unsettled;
     link.rcvSettleMode = ReceiverSettleMode.first;
@@ -75,7 +82,9 @@ export class DynamicNodeProperties extends LinkOption {
     this.props = symbolKeyed(props);
   }
   /**
-   * Sets dynamic-node-properties on the terminus the peer creates: a sender's target, a receiver's source.
+   * Sets dynamic-node-properties on the terminus the peer creates: a sender's target, a receiver's source
+   * (AMQP: `source.dynamic-node-properties` / `target.dynamic-node-properties`). Proton:
+   * `DynamicNodeProperties.apply`.
    */
   override apply(link: Link): void {
     if (link.isSender) link.target.dynamicNodeProperties = this.props;
@@ -91,7 +100,7 @@ export class Filter extends ReceiverOption {
     super();
     this.filterSet = symbolKeyed(filterSet);
   }
-  /** Puts the filter set on the link's source. */
+  /** Puts the filter set on the link's source (AMQP: `source.filter`). Proton: `Filter.apply`. */
   override apply(link: Link): void {
     link.source.filter = this.filterSet;
   }
@@ -110,7 +119,10 @@ export class Selector extends Filter {
  * (and the connection a stable container-id) to resume it. Proton: `DurableSubscription`.
  */
 export class DurableSubscription extends ReceiverOption {
-  /** Sets the source's durable to unsettled-state and its expiry-policy to never. */
+  /**
+   * Sets the source's durable to unsettled-state and its expiry-policy to never (AMQP: `source.durable` =
+   * `unsettled-state`, `source.expiry-policy` = `never`). Proton: `DurableSubscription.apply`.
+   */
   override apply(link: Link): void {
     link.source.durable = Durability.unsettledState;
     link.source.expiryPolicy = 'never';
@@ -119,7 +131,10 @@ export class DurableSubscription extends ReceiverOption {
 
 /** Consume messages (distribution mode `move`). Proton: `Move`. */
 export class Move extends ReceiverOption {
-  /** Sets the source's distribution-mode to move. */
+  /**
+   * Sets the source's distribution-mode to move (AMQP: `source.distribution-mode` = `move`). Proton:
+   * `Move.apply`.
+   */
   override apply(link: Link): void {
     link.source.distributionMode = 'move';
   }
@@ -127,7 +142,10 @@ export class Move extends ReceiverOption {
 
 /** Browse messages without consuming them (distribution mode `copy`). Proton: `Copy`. */
 export class Copy extends ReceiverOption {
-  /** Sets the source's distribution-mode to copy. */
+  /**
+   * Sets the source's distribution-mode to copy (AMQP: `source.distribution-mode` = `copy`). Proton:
+   * `Copy.apply`.
+   */
   override apply(link: Link): void {
     link.source.distributionMode = 'copy';
   }

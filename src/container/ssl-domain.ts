@@ -32,9 +32,15 @@ export class SSLException extends ProtonError {
   }
 }
 
-/** A domain's mode: the client or the server side of the handshake. */
+/**
+ * A domain's mode: the client or the server side of the handshake. Proton: `SSLDomain.MODE_CLIENT` (1)
+ * and `SSLDomain.MODE_SERVER` (2).
+ */
 export type SSLMode = 1 | 2;
-/** How the peer is verified: `VERIFY_PEER` 1, `ANONYMOUS_PEER` 2, `VERIFY_PEER_NAME` 3. */
+/**
+ * How the peer is verified: `VERIFY_PEER` 1, `ANONYMOUS_PEER` 2, `VERIFY_PEER_NAME` 3, Proton's
+ * `SSLDomain` constants of the same names and values.
+ */
 export type SSLVerifyMode = 1 | 2 | 3;
 
 /**
@@ -60,7 +66,11 @@ export class SSLDomain implements TlsDomain {
    */
   static readonly VERIFY_PEER_NAME = 3 as const;
 
-  /** `MODE_CLIENT` or `MODE_SERVER`: which end of the TLS handshake this domain configures. */
+  /**
+   * `MODE_CLIENT` or `MODE_SERVER`: which end of the TLS handshake this domain configures. Proton: the
+   * `SSLDomain(mode)` argument, not readable back there.
+   * @default MODE_CLIENT
+   */
   readonly mode: SSLMode;
   private verify: SSLVerifyMode;
   private key: Buffer | undefined = undefined;
@@ -82,7 +92,11 @@ export class SSLDomain implements TlsDomain {
     this.verify = mode === SSLDomain.MODE_CLIENT ? SSLDomain.VERIFY_PEER_NAME : SSLDomain.ANONYMOUS_PEER;
   }
 
-  /** The verify mode in force. */
+  /**
+   * The verify mode in force, as set by `setPeerAuthentication` (Proton sets it with
+   * `SSLDomain.set_peer_authentication` and cannot read it back).
+   * @default VERIFY_PEER_NAME for a client, ANONYMOUS_PEER for a server
+   */
   get verifyMode(): SSLVerifyMode {
     return this.verify;
   }
@@ -92,7 +106,10 @@ export class SSLDomain implements TlsDomain {
     return this.unsecured;
   }
 
-  /** This side presents a certificate (so a client can authenticate with SASL EXTERNAL). */
+  /**
+   * This side presents a certificate (so a client can authenticate with SASL EXTERNAL). proton-ts only:
+   * true once `setCredentials` (Proton: `set_credentials`) succeeded.
+   */
   get hasCredentials(): boolean {
     return this.cert !== undefined;
   }
@@ -245,15 +262,27 @@ export class SSLDomain implements TlsDomain {
 
 /** What a TLS connection negotiated (Proton's `SSL`: `cipher_name`, `protocol_name`, `remote_subject`). */
 export interface TlsInfo {
-  /** The cipher, as OpenSSL names it (`TLS_AES_256_GCM_SHA384`, `ECDHE-ECDSA-AES128-GCM-SHA256`). */
+  /**
+   * The cipher, as OpenSSL names it (`TLS_AES_256_GCM_SHA384`, `ECDHE-ECDSA-AES128-GCM-SHA256`). Proton:
+   * `SSL.cipher_name()`.
+   */
   readonly cipher: string | undefined;
-  /** The protocol version (`TLSv1.3`). */
+  /** The protocol version (`TLSv1.3`). Proton: `SSL.protocol_name()`. */
   readonly protocol: string | undefined;
-  /** The subject of the peer's certificate in RFC 2253 form (`CN=test-client,O=example`), if it sent one. */
+  /**
+   * The subject of the peer's certificate in RFC 2253 form (`CN=test-client,O=example`), if it sent one.
+   * Proton: `SSL.remote_subject`.
+   */
   readonly peerSubject: string | undefined;
-  /** The peer's certificate (its fingerprints, names, dates), if it sent one. */
+  /**
+   * The peer's certificate (its fingerprints, names, dates), if it sent one. Proton has the parts, not the
+   * certificate: `SSL.get_cert_fingerprint()`, `SSL.get_cert_common_name()`...
+   */
   readonly peerCertificate: X509Certificate | undefined;
-  /** The peer's certificate was verified (always, when this side verifies). */
+  /**
+   * The peer's certificate was verified (always, when this side verifies). proton-ts only: Proton Python
+   * does not report it (a failed verification ends the connection there, as here).
+   */
   readonly peerVerified: boolean;
 }
 
@@ -261,7 +290,8 @@ const infos = new WeakMap<Transport, TlsInfo>();
 
 /**
  * What the TLS connection under a transport negotiated: pass the transport, or anything that has one (a
- * connection, an event); undefined when the connection is not TLS or its handshake is not done.
+ * connection, an event); undefined when the connection is not TLS or its handshake is not done. Proton:
+ * `Transport.ssl()`, the transport's `SSL` object.
  */
 export function tlsInfo(
   of: Transport | { readonly transport?: Transport | undefined } | undefined,

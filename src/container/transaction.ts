@@ -36,10 +36,13 @@ import { Event } from './event.js';
 
 /** The link name of the coordinator sender, as Proton's. */
 export const TXN_CTRL = 'txn-ctrl';
-/** The capability the coordinator target asks for. */
+/** The capability the coordinator target asks for. AMQP: the `txn-capability` `amqp:local-transactions`. */
 export const LOCAL_TRANSACTIONS = 'amqp:local-transactions';
 
-/** Where a transaction is in its life. */
+/**
+ * Where a transaction is in its life. proton-ts only: Proton Python tracks it only through the callbacks
+ * (`on_transaction_declared`...).
+ */
 export type TransactionPhase =
   | 'declaring'
   | 'declared'
@@ -113,36 +116,52 @@ function describeState(state: unknown): string {
  * `onTransactionAborted`) where Proton never calls back.
  */
 export class Transaction {
-  /** The txn-id the coordinator gave; undefined until declared. */
+  /**
+   * The txn-id the coordinator gave; undefined until declared. Proton: `Transaction.id`; AMQP:
+   * `declared.txn-id`.
+   */
   id: AmqpValue | undefined = undefined;
-  /** Whether the discharge asked is an abort (set by `abort()`). */
+  /**
+   * Whether the discharge asked is an abort (set by `abort()`). Proton: `Transaction.failed`; AMQP:
+   * `discharge.fail`.
+   * @default false
+   */
   failed = false;
-  /** Where the transaction is in its life. */
+  /** Where the transaction is in its life. proton-ts only: Proton Python has no counterpart. */
   phase: TransactionPhase = 'declaring';
   private declareDelivery: Delivery | undefined = undefined;
   private dischargeDelivery: Delivery | undefined = undefined;
   private pendingDeliveries: Delivery[] = [];
 
   constructor(
-    /** The coordinator sender. */
+    /**
+     * The coordinator sender (Proton: `Transaction.txn_ctrl`; AMQP: a link whose target is a `coordinator`).
+     */
     readonly txnCtrl: Sender,
-    /** Where the transaction callbacks go. */
+    /** Where the transaction callbacks go (Proton: `Transaction.handler`, a `TransactionHandler`). */
     readonly handler: object,
-    /** Settle each delivery accepted under the transaction at once, instead of keeping it pending. */
+    /**
+     * Settle each delivery accepted under the transaction at once, instead of keeping it pending (Proton:
+     * `Transaction.settle_before_discharge`). Default false.
+     */
     readonly settleBeforeDischarge = false,
     private readonly logger: Logger = NULL_LOGGER,
   ) {
     this.sendDeclare();
   }
 
-  /** The deliveries accepted under the transaction and not settled yet (until it is discharged). */
+  /**
+   * The deliveries accepted under the transaction and not settled yet (until it is discharged). Proton
+   * keeps the same list private, as `Transaction._pending`.
+   */
   get pending(): readonly Delivery[] {
     return this.pendingDeliveries;
   }
 
   /**
    * Sends the declare (done on creation). Again after a failed declare or a discharge, it declares the
-   * transaction anew, with a new id.
+   * transaction anew, with a new id. Proton: `Transaction.declare()`; AMQP: a `declare` message
+   * (`amqp:declare:list`) to the coordinator.
    */
   declare(): void {
     if (this.phase === 'declaring' || this.phase === 'declared' || this.phase === 'discharging') {
@@ -161,7 +180,10 @@ export class Transaction {
     this.declareDelivery = this.sendControl('amqp:declare:list', [null]);
   }
 
-  /** Sends the discharge: `failed` true aborts, false commits. */
+  /**
+   * Sends the discharge: `failed` true aborts, false commits. Proton: `Transaction.discharge(failed)`; AMQP:
+   * a `discharge` message (`amqp:discharge:list`) with `txn-id` and `fail`.
+   */
   discharge(failed: boolean): void {
     this.checkDeclared(failed ? 'abort' : 'commit');
     this.failed = failed;
@@ -169,19 +191,26 @@ export class Transaction {
     this.dischargeDelivery = this.sendControl('amqp:discharge:list', [this.id as AmqpValue, failed]);
   }
 
-  /** Commits: the work done under the transaction takes effect. */
+  /**
+   * Commits: the work done under the transaction takes effect. Proton: `Transaction.commit()`; AMQP: a
+   * `discharge` with `fail` false.
+   */
   commit(): void {
     this.discharge(false);
   }
 
-  /** Aborts (rolls back): the work done under the transaction is undone. */
+  /**
+   * Aborts (rolls back): the work done under the transaction is undone. Proton: `Transaction.abort()`;
+   * AMQP: a `discharge` with `fail` true.
+   */
   abort(): void {
     this.discharge(true);
   }
 
   /**
    * Sends `message` on `sender` under the transaction: the transfer carries the transactional state
-   * with the txn-id. Returns the delivery.
+   * with the txn-id. Returns the delivery. Proton: `Transaction.send(sender, msg, tag)`; AMQP:
+   * `transfer.state`, a `transactional-state`.
    */
   send(sender: Sender, message: { encode(): Uint8Array }, tag?: Uint8Array | string): Delivery {
     this.checkDeclared('send');
@@ -197,6 +226,8 @@ export class Transaction {
   /**
    * Accepts a received message under the transaction: a transactional state with the txn-id and the
    * accepted outcome. The delivery is settled at once with `settleBeforeDischarge`, else kept pending.
+   * Proton: `Transaction.accept()`; AMQP: a `disposition` whose state is a `transactional-state` holding
+   * `accepted`.
    */
   accept(delivery: Delivery): void {
     this.update(delivery, new Accepted());
@@ -222,7 +253,8 @@ export class Transaction {
 
   /**
    * Acts on the coordinator's settlement of a control message (`event.delivery`): the declared or
-   * rejected declare, the accepted or rejected discharge.
+   * rejected declare, the accepted or rejected discharge. Proton: `Transaction.handle_outcome(event)`;
+   * AMQP: the coordinator's `disposition` (`declared`, `accepted` or `rejected`).
    */
   handleOutcome(event: Event): void {
     const d = event.delivery;

@@ -40,22 +40,31 @@ export function defaultPort(scheme: string): number | undefined {
   return Object.hasOwn(DEFAULT_PORTS, scheme) ? DEFAULT_PORTS[scheme as UrlScheme] : undefined;
 }
 
-/** The parts of a URL a caller may give or override. */
+/**
+ * The parts of a URL a caller may give or override. Proton: the `Url(url, defaults, **kwargs)` arguments.
+ */
 export interface UrlOptions {
   /**
-   * Fill in a missing scheme (`amqp`), host (`0.0.0.0`) and port (the scheme's default port).
+   * Fill in a missing scheme (`amqp`), host (`0.0.0.0`) and port (the scheme's default port). Proton:
+   * `defaults`, and `Url.defaults()`.
    * @default true
    */
   defaults?: boolean;
-  /** The scheme, replacing the parsed one: `amqp` or `amqps`. */
+  /** The scheme, replacing the parsed one: `amqp` or `amqps`. Proton: the `scheme` keyword. */
   scheme?: string;
-  /** The user name, replacing the parsed one (not percent-encoded). */
+  /** The user name, replacing the parsed one (not percent-encoded). Proton: the `username` keyword. */
   username?: string;
-  /** The password, replacing the parsed one (not percent-encoded). */
+  /** The password, replacing the parsed one (not percent-encoded). Proton: the `password` keyword. */
   password?: string;
-  /** The host name or address, replacing the parsed one; an IPv6 address with or without brackets. */
+  /**
+   * The host name or address, replacing the parsed one; an IPv6 address with or without brackets.
+   * Proton: the `host` keyword.
+   */
   host?: string;
-  /** The port, replacing the parsed one: a number in 0..65535 or the service name `amqp` or `amqps`. */
+  /**
+   * The port, replacing the parsed one: a number in 0..65535 or the service name `amqp` or `amqps`.
+   * Proton: the `port` keyword.
+   */
   port?: number | string;
   /** The path (the AMQP address), replacing the parsed one; a leading `/` is dropped. */
   path?: string;
@@ -199,7 +208,7 @@ export class Url {
 
   /**
    * The full URL with the password in clear (percent-encoded), for internal use such as comparing or
-   * re-parsing. Never log it: log `toString()`.
+   * re-parsing. Never log it: log `toString()`. Proton: `str(url)` in 0.37, which did not mask the password.
    */
   get href(): string {
     return this.#format(false);
@@ -213,7 +222,7 @@ export class Url {
     return this.#format(true);
   }
 
-  /** The masked form: `JSON.stringify` never writes the password. */
+  /** The masked form: `JSON.stringify` never writes the password. proton-ts only (no Proton counterpart). */
   toJSON(): string {
     return this.toString();
   }

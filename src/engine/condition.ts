@@ -3,8 +3,8 @@ import { AmqpError } from '../codec/composite-types.js';
 import type { AmqpValue } from '../codec/types.js';
 
 /**
- * The conditions the engine itself raises (the spec's amqp-error, connection-error, session-error and
- * link-error symbols), by a camelCase name.
+ * The conditions the engine itself raises (the AMQP spec's amqp-error, connection-error, session-error and
+ * link-error symbols), by a camelCase name. Proton Python has no such table: it takes the symbol strings.
  */
 export const ErrorCondition = {
   /** The peer hit an internal error it cannot recover from. */
@@ -55,11 +55,14 @@ export const ErrorCondition = {
  */
 export class Condition {
   constructor(
-    /** The condition's symbolic name, such as `amqp:not-found` (see {@link ErrorCondition}). */
+    /**
+     * The condition's symbolic name, such as `amqp:not-found` (see {@link ErrorCondition}). AMQP:
+     * `error.condition`; Proton: `Condition.name`.
+     */
     readonly name: string,
-    /** Text for people, saying what went wrong. */
+    /** What went wrong, for people. AMQP: `error.description`; Proton: `Condition.description`. */
     readonly description?: string,
-    /** Further detail as a map with symbol keys, sent as the error's info. */
+    /** Further detail as a map with symbol keys. AMQP: `error.info`; Proton: `Condition.info`. */
     readonly info?: Map<AmqpValue, AmqpValue>,
   ) {}
 
@@ -79,7 +82,10 @@ export class Condition {
     return new Condition(String(e.condition), e.description, info);
   }
 
-  /** `name: description`, or the name alone. */
+  /**
+   * `name: description`, or the name alone: proton-ts only (Proton Python's `repr` gives
+   * `Condition('name', 'description')`).
+   */
   toString(): string {
     return this.description ? `${this.name}: ${this.description}` : this.name;
   }

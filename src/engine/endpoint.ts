@@ -17,22 +17,40 @@ export const State = {
   REMOTE_CLOSED: 32,
 } as const;
 
-/** The base of `Connection`, `Session` and `Link`. */
+/** The base of `Connection`, `Session` and `Link`. Proton: `Endpoint`. */
 export abstract class Endpoint {
-  /** LOCAL_UNINIT, LOCAL_ACTIVE or LOCAL_CLOSED. */
+  /**
+   * LOCAL_UNINIT, LOCAL_ACTIVE or LOCAL_CLOSED (default LOCAL_UNINIT). Proton Python has no field of its
+   * own for it: it is the local bits of `Endpoint.state`.
+   */
   localState: number = State.LOCAL_UNINIT;
-  /** REMOTE_UNINIT, REMOTE_ACTIVE or REMOTE_CLOSED. */
+  /**
+   * REMOTE_UNINIT, REMOTE_ACTIVE or REMOTE_CLOSED (default REMOTE_UNINIT). Proton Python has no field of
+   * its own for it: it is the remote bits of `Endpoint.state`.
+   */
   remoteState: number = State.REMOTE_UNINIT;
-  /** The condition sent when this endpoint closes. */
+  /**
+   * The condition sent when this endpoint closes, as the `error` of the AMQP close, end or detach.
+   * Proton: `Endpoint.condition`.
+   */
   condition: Condition | undefined = undefined;
-  /** The condition the peer sent when it closed this endpoint. */
+  /**
+   * The condition the peer sent when it closed this endpoint (the `error` of its close, end or detach).
+   * Proton: `Endpoint.remote_condition`.
+   */
   remoteCondition: Condition | undefined = undefined;
-  /** Application data: the engine never touches it. */
+  /**
+   * Application data: the engine never touches it (Proton Python code sets attributes on the endpoint
+   * instead; Proton C: `pn_connection_get_context` and the like).
+   */
   context: unknown = undefined;
-  /** The handler for this endpoint's events (the container dispatches to it); the engine never touches it. */
+  /**
+   * The handler for this endpoint's events (the container dispatches to it); the engine never touches it.
+   * Proton: `Endpoint.handler`.
+   */
   handler: unknown = undefined;
 
-  /** The OR of the local and the remote state flags. */
+  /** The OR of the local and the remote state flags. Proton: `Endpoint.state`. */
   get state(): number {
     return this.localState | this.remoteState;
   }

@@ -80,10 +80,16 @@ export const EventType = {
   transportClosed: 'transport_closed',
 } as const;
 
-/** The name of an engine event type. */
+/**
+ * The name of an engine event type: Proton Python's handler method without its `on_`
+ * (`EventType.method`), which is Proton C's name (`PN_LINK_FLOW`) without `PN_`, in lower case.
+ */
 export type EventTypeName = (typeof EventType)[keyof typeof EventType];
 
-/** One event: its type and the object it is about (a connection, session, link, delivery or transport). */
+/**
+ * One event: its type and the object it is about (a connection, session, link, delivery or transport).
+ * Proton: `Event`.
+ */
 export class EngineEvent<C = unknown> {
   constructor(
     /** The event's type, such as `'link_flow'` (Proton: `Event.type`). */

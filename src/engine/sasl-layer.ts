@@ -24,15 +24,29 @@ import { ErrorCondition } from './condition.js';
 import { FrameType, writeFrame } from './frame.js';
 import { ProtocolError, type Transport } from './transport.js';
 
-/** SASL options of a server transport. */
+/**
+ * SASL options of a server transport. Proton sets these on `Transport.sasl()` (`SASL.allowed_mechs`,
+ * `SASL.allow_insecure_mechs`) and `Transport.require_auth`.
+ */
 export interface ServerSaslLayerOptions extends ServerSaslOptions {
-  /** Accept a client that skips SASL and sends the bare AMQP header. @default false */
+  /**
+   * Accept a client that skips SASL and sends the bare AMQP header (Proton lets one in unless
+   * `Transport.require_auth(True)`).
+   * @default false
+   */
   optional?: boolean;
 }
 
-/** SASL options of a client transport. */
+/**
+ * SASL options of a client transport. Proton takes these from `Connection.user`, `Connection.password`
+ * and `Transport.sasl()` (`SASL.allowed_mechs`, `SASL.allow_insecure_mechs`).
+ */
 export interface ClientSaslLayerOptions extends ClientSaslOptions {
-  /** The transport gives the server an identity for us (a TLS client certificate), for EXTERNAL. */
+  /**
+   * The transport gives the server an identity for us (a TLS client certificate), for EXTERNAL.
+   * proton-ts only: Proton asks its SSL layer.
+   * @default false
+   */
   externalIdentity?: boolean;
 }
 
@@ -41,19 +55,23 @@ export interface ClientSaslLayerOptions extends ClientSaslOptions {
  * (`transport.sasl()`).
  */
 export class SaslLayer {
-  /** The exchange is over, one way or the other. */
+  /** The exchange is over, one way or the other, or was skipped. proton-ts only: Proton has no such flag. */
   finished = false;
-  /** The exchange succeeded. */
+  /** The exchange succeeded (AMQP: `sasl-outcome.code` ok). Proton: `Transport.authenticated`. */
   succeeded = false;
-  /** The mechanism used. */
+  /** The mechanism used (AMQP: `sasl-init.mechanism`). Proton: `SASL.mech`. */
   mechanism: string | undefined = undefined;
-  /** The outcome code, once known. */
+  /** The outcome code, once known (AMQP: `sasl-outcome.code`). Proton: `SASL.outcome`. */
   outcome: number | undefined = undefined;
-  /** Server: the authenticated user; client: the user we authenticated as. */
+  /** Server: the authenticated user; client: the user we authenticated as. Proton: `SASL.user`. */
   user: string | undefined = undefined;
-  /** Server: the authorization identity the client asked for. */
+  /** Server: the authorization identity the client asked for. Proton: `SASL.authorization`. */
   authzid: string | undefined = undefined;
-  /** Server: whether a client that skips SASL and sends the bare AMQP header is let in. @default false */
+  /**
+   * Server: whether a client that skips SASL and sends the bare AMQP header is let in (Proton lets one in
+   * unless `Transport.require_auth(True)`).
+   * @default false
+   */
   readonly optional: boolean;
 
   private clientMech: ClientMechanism | undefined = undefined;
@@ -76,12 +94,18 @@ export class SaslLayer {
     }
   }
 
-  /** The peer skipped SASL (a server that allows it). */
+  /**
+   * The peer skipped SASL (a server that allows it). proton-ts only (Proton has no counterpart): the
+   * transport calls it.
+   */
   skip(): void {
     this.finished = true;
   }
 
-  /** Writes the frames owed: the server's mechanisms once the client's header came. */
+  /**
+   * Writes the frames owed: the server's AMQP `sasl-mechanisms` once the client's header came. proton-ts
+   * only: called by the transport.
+   */
   produce(t: Transport): void {
     if ('server' in this.options && t.layer === 'sasl') this.sendMechanisms();
   }
@@ -106,7 +130,10 @@ export class SaslLayer {
     this.t.wroteFrame(start, FrameType.sasl);
   }
 
-  /** A SASL frame arrived. */
+  /**
+   * A SASL frame arrived (AMQP: `sasl-mechanisms`, `sasl-init`, `sasl-challenge`, `sasl-response` or
+   * `sasl-outcome`). proton-ts only (Proton has no counterpart): the transport calls it.
+   */
   handle(t: Transport, frame: unknown): void {
     if (this.finished) throw new ProtocolError(ErrorCondition.framingError, 'a SASL frame after the outcome');
     if (this.client !== undefined) this.handleClient(t, frame);

@@ -18,32 +18,61 @@ export const MAX_WINDOW = 0x7fffffff;
  * are attached. The `remote*` fields hold what the peer's begin said. Proton: `Session`.
  */
 export class Session extends Endpoint {
-  /** The local channel, once begun; -1 before. */
+  /**
+   * The local channel (the AMQP frame channel our begin goes on), once begun; -1 before. Proton keeps it
+   * internal: proton-ts only.
+   */
   channel = -1;
-  /** The peer's channel, once it began; -1 before. */
+  /**
+   * The peer's channel, once it began; -1 before. Our begin answers it in AMQP `begin.remote-channel`;
+   * Proton keeps it internal: proton-ts only.
+   */
   remoteChannel = -1;
-  /** Bytes of incoming messages this session may buffer; 0 for no limit (the window is then 2^31-1). */
+  /**
+   * Bytes of incoming messages this session may buffer; 0 for no limit. The AMQP `incoming-window` of
+   * begin and flow is derived from it (2^31-1 with no limit). Proton: `Session.incoming_capacity`.
+   * @default 0
+   */
   incomingCapacity = 0;
-  /** The outgoing window advertised. @default 2147483647 */
+  /**
+   * The outgoing window advertised (AMQP: `begin.outgoing-window`). Proton: `Session.outgoing_window`.
+   * @default 2147483647
+   */
   outgoingWindow = MAX_WINDOW;
-  /** The largest handle this side accepts. @default 4294967295 */
+  /**
+   * The largest handle this side accepts (AMQP: `begin.handle-max`). Proton Python has no counterpart.
+   * @default 4294967295
+   */
   handleMax = 0xffffffff;
-  /** The handle-max of the peer's begin: no handle above it is used. @default 4294967295 */
+  /**
+   * The peer's AMQP `begin.handle-max`: no handle above it is used. Proton Python has no counterpart.
+   * @default 4294967295
+   */
   remoteHandleMax = 0xffffffff;
-  /** Capabilities this side offers, sent in the begin's offered-capabilities. */
+  /**
+   * Capabilities this side offers (AMQP: `begin.offered-capabilities`). Proton Python has no counterpart.
+   */
   offeredCapabilities: string[] | undefined = undefined;
-  /** Capabilities this side asks of the peer, sent in the begin's desired-capabilities. */
+  /**
+   * Capabilities this side asks of the peer (AMQP: `begin.desired-capabilities`). Proton Python has no
+   * counterpart.
+   */
   desiredCapabilities: string[] | undefined = undefined;
-  /** Session properties, sent in the begin (keys are symbols). */
+  /**
+   * Session properties, keys as symbols (AMQP: `begin.properties`). Proton Python has no counterpart.
+   */
   properties: Map<AmqpValue, AmqpValue> | undefined = undefined;
-  /** The offered-capabilities of the peer's begin. */
+  /** The peer's AMQP `begin.offered-capabilities`. Proton Python has no counterpart. */
   remoteOfferedCapabilities: string[] | undefined = undefined;
-  /** The desired-capabilities of the peer's begin. */
+  /** The peer's AMQP `begin.desired-capabilities`. Proton Python has no counterpart. */
   remoteDesiredCapabilities: string[] | undefined = undefined;
-  /** The properties of the peer's begin. */
+  /** The peer's AMQP `begin.properties`. Proton Python has no counterpart. */
   remoteProperties: Map<AmqpValue, AmqpValue> | undefined = undefined;
 
-  /** Every link of the session, in creation order. */
+  /**
+   * Every link of the session, in creation order. Proton Python has no per-session list: it walks the
+   * connection's links with `Connection.link_head(mask)`.
+   */
   readonly links: Link[] = [];
   /** @internal Links by local handle. */
   readonly linksByHandle = new Map<number, Link>();
@@ -90,7 +119,7 @@ export class Session extends Endpoint {
     super();
   }
 
-  /** Begins the session. */
+  /** Begins the session: an AMQP begin is owed to the peer. Proton: `Session.open()`. */
   open(): void {
     if (this.localState !== State.LOCAL_UNINIT) return;
     this.localState = State.LOCAL_ACTIVE;
@@ -99,7 +128,10 @@ export class Session extends Endpoint {
     this.connection.work(this);
   }
 
-  /** Ends the session (its links with it). */
+  /**
+   * Ends the session (its links with it): an AMQP end is owed, with `condition` as its error. Proton:
+   * `Session.close()`, which sends `Endpoint.condition`.
+   */
   close(condition?: Condition): void {
     if (this.localState === State.LOCAL_CLOSED) return;
     if (this.localState === State.LOCAL_UNINIT) this.open();
@@ -110,12 +142,12 @@ export class Session extends Endpoint {
     this.connection.work(this);
   }
 
-  /** A new sending link named `name` (not yet opened). */
+  /** A new sending link named `name` (not yet opened). Proton: `Session.sender(name)`. */
   sender(name: string): Sender {
     return this.addLink(new Sender(name, this));
   }
 
-  /** A new receiving link named `name` (not yet opened). */
+  /** A new receiving link named `name` (not yet opened). Proton: `Session.receiver(name)`. */
   receiver(name: string): Receiver {
     return this.addLink(new Receiver(name, this));
   }

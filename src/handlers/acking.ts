@@ -41,7 +41,7 @@ export function modifiedOutcome(deliveryFailed: boolean, undeliverableHere: bool
 
 /**
  * Settles `delivery`, first setting its local state to `state` when one is given. Does nothing when the
- * delivery is already settled here.
+ * delivery is already settled here. Proton: `Acking.settle()`; AMQP: a `disposition` with `settled` true.
  */
 export function settle(delivery: Delivery, state?: DeliveryStateValue): void {
   if (delivery.settled) return;
@@ -49,14 +49,18 @@ export function settle(delivery: Delivery, state?: DeliveryStateValue): void {
   delivery.settle();
 }
 
-/** Accepts a received message: the accepted outcome, then settles. */
+/**
+ * Accepts a received message: the accepted outcome, then settles. Proton: `Acking.accept()`; AMQP:
+ * `accepted`.
+ */
 export function accept(delivery: Delivery): void {
   settle(delivery, new Accepted());
 }
 
 /**
  * Rejects a received message as invalid or unprocessable: the rejected outcome (with `condition` as its
- * error, when given), then settles.
+ * error, when given), then settles. Proton: `Acking.reject()` (which takes no condition); AMQP:
+ * `rejected`, its `error` field.
  */
 export function reject(delivery: Delivery, condition?: ConditionLike): void {
   settle(delivery, rejectedOutcome(condition));

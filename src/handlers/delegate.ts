@@ -12,7 +12,8 @@ import type { Message } from '../message/message.js';
  * the engine event `cause`: a new {@link Event} of that type, with the same context and container (and
  * its `message` and `transaction`), goes to the delegate's own method (`onMessage`), or to its
  * `onUnhandled` when it has none. The delegate's children do not receive it: they have already seen
- * `cause`. An exception from the callback propagates. Returns the event raised.
+ * `cause`. An exception from the callback propagates. Returns the event raised. Proton: what its child
+ * handlers do with `_dispatch(self.delegate, 'on_message', event)`, but with a new event of the new type.
  */
 export function raise(delegate: object, type: string, cause: Event, message?: Message): Event {
   const event = new Event(type, cause.context, cause.container);

@@ -15,16 +15,26 @@ import { raise } from './delegate.js';
 import { Handler } from './handler.js';
 import { checkOptions } from './options.js';
 
-/** Options of an {@link EndpointStateHandler}. */
+/**
+ * Options of an {@link EndpointStateHandler} (Proton: the `EndpointStateHandler(peer_close_is_error,
+ * delegate)` constructor arguments).
+ */
 export interface EndpointStateHandlerOptions {
   /**
-   * Report a peer's close without a condition through `on*Error` rather than `on*Closing`.
+   * Report a peer's close without a condition through `on*Error` rather than `on*Closing`
+   * (Proton: `peer_close_is_error`).
    * @default false
    */
   peerCloseIsError?: boolean;
-  /** The handler whose callbacks are called (a `MessagingHandler`). @default this handler */
+  /**
+   * The handler whose callbacks are called (a `MessagingHandler`) (Proton: `delegate`).
+   * @default this handler
+   */
   delegate?: object;
-  /** Where the default error callbacks log. @default no logging */
+  /**
+   * Where the default error callbacks log. proton-ts only: Proton Python logs to the `proton` logger.
+   * @default no logging
+   */
   logger?: Logger;
 }
 
@@ -57,9 +67,11 @@ type Closable = (Connection | Session | Link) & Endpoint;
 export class EndpointStateHandler extends Handler {
   /** See {@link EndpointStateHandlerOptions.peerCloseIsError} (Proton: `peer_close_is_error`). */
   readonly peerCloseIsError: boolean;
-  /** The object whose `on*` callbacks are raised: the delegate given, else this handler. */
+  /**
+   * The object whose `on*` callbacks are raised: the delegate given, else this handler (Proton: `delegate`).
+   */
   readonly delegate: object;
-  /** Where the default error callbacks log. */
+  /** Where the default error callbacks log. proton-ts only: Proton Python logs to the `proton` logger. */
   readonly logger: Logger;
   private readonly openedRaised = new WeakSet<Endpoint>();
   private readonly closedRaised = new WeakSet<Endpoint>();
@@ -79,40 +91,49 @@ export class EndpointStateHandler extends Handler {
 
   // Opens ----------------------------------------------------------------------------------------
 
-  /** Engine event `connection_local_open`: raises `onConnectionOpened` if the peer's open already came. */
+  /**
+   * Proton: `on_connection_local_open` (we sent or queued our `open`): raises `onConnectionOpened` if the
+   * peer's open already came.
+   */
   onConnectionLocalOpen(event: Event): void {
     this.localOpened('connection', event.connection, event);
   }
 
   /**
-   * Engine event `connection_remote_open`: raises `onConnectionOpened`, or `onConnectionOpening` and then
-   * opens the connection here if it was not.
+   * Proton: `on_connection_remote_open`, on the peer's `open`: raises `onConnectionOpened`, or
+   * `onConnectionOpening` and then opens the connection here if it was not.
    */
   onConnectionRemoteOpen(event: Event): void {
     this.remoteOpened('connection', event.connection, event);
   }
 
-  /** Engine event `session_local_open`: raises `onSessionOpened` if the peer's begin already came. */
+  /**
+   * Proton: `on_session_local_open` (we sent or queued our `begin`): raises `onSessionOpened` if the peer's
+   * begin already came.
+   */
   onSessionLocalOpen(event: Event): void {
     this.localOpened('session', event.session, event);
   }
 
   /**
-   * Engine event `session_remote_open`: raises `onSessionOpened`, or `onSessionOpening` and then opens the
-   * session here if it was not.
+   * Proton: `on_session_remote_open`, on the peer's `begin`: raises `onSessionOpened`, or `onSessionOpening`
+   * and then opens the session here if it was not.
    */
   onSessionRemoteOpen(event: Event): void {
     this.remoteOpened('session', event.session, event);
   }
 
-  /** Engine event `link_local_open`: raises `onLinkOpened` if the peer's attach already came. */
+  /**
+   * Proton: `on_link_local_open` (we sent or queued our `attach`): raises `onLinkOpened` if the peer's attach
+   * already came.
+   */
   onLinkLocalOpen(event: Event): void {
     this.localOpened('link', event.link, event);
   }
 
   /**
-   * Engine event `link_remote_open`: raises `onLinkOpened`, or `onLinkOpening` and then opens the link here
-   * if it was not.
+   * Proton: `on_link_remote_open`, on the peer's `attach`: raises `onLinkOpened`, or `onLinkOpening` and then
+   * opens the link here if it was not.
    */
   onLinkRemoteOpen(event: Event): void {
     this.remoteOpened('link', event.link, event);
@@ -120,14 +141,18 @@ export class EndpointStateHandler extends Handler {
 
   // Closes ---------------------------------------------------------------------------------------
 
-  /** Engine event `connection_local_close`: raises `onConnectionClosed` if the peer's close already came. */
+  /**
+   * Proton: `on_connection_local_close` (we queued our `close`): raises `onConnectionClosed` if the peer's
+   * close already came.
+   */
   onConnectionLocalClose(event: Event): void {
     this.localClosed('connection', event.connection, event);
   }
 
   /**
-   * Engine event `connection_remote_close`: raises `onConnectionError` or `onConnectionClosing`, then answers
-   * with a local close. A close with `amqp:connection:forced` is left to reconnect.
+   * Proton: `on_connection_remote_close`, on the peer's `close`: raises `onConnectionError` or
+   * `onConnectionClosing`, then answers with a local close. A close with `amqp:connection:forced` is left to
+   * reconnect.
    */
   onConnectionRemoteClose(event: Event): void {
     const c = event.connection;
@@ -135,27 +160,33 @@ export class EndpointStateHandler extends Handler {
     this.remoteClosed('connection', c, event);
   }
 
-  /** Engine event `session_local_close`: raises `onSessionClosed` if the peer's end already came. */
+  /**
+   * Proton: `on_session_local_close` (we queued our `end`): raises `onSessionClosed` if the peer's end
+   * already came.
+   */
   onSessionLocalClose(event: Event): void {
     this.localClosed('session', event.session, event);
   }
 
   /**
-   * Engine event `session_remote_close`: raises `onSessionError` or `onSessionClosing`, then answers with a
-   * local close.
+   * Proton: `on_session_remote_close`, on the peer's `end`: raises `onSessionError` or `onSessionClosing`,
+   * then answers with a local close.
    */
   onSessionRemoteClose(event: Event): void {
     this.remoteClosed('session', event.session, event);
   }
 
-  /** Engine event `link_local_close`: raises `onLinkClosed` if the peer's detach already came. */
+  /**
+   * Proton: `on_link_local_close` (we queued our `detach`): raises `onLinkClosed` if the peer's detach
+   * already came.
+   */
   onLinkLocalClose(event: Event): void {
     this.localClosed('link', event.link, event);
   }
 
   /**
-   * Engine event `link_remote_close`: raises `onLinkError` or `onLinkClosing`, then answers with a local
-   * close.
+   * Proton: `on_link_remote_close`, on the peer's `detach`: raises `onLinkError` or `onLinkClosing`, then
+   * answers with a local close.
    */
   onLinkRemoteClose(event: Event): void {
     this.remoteClosed('link', event.link, event);
@@ -164,15 +195,16 @@ export class EndpointStateHandler extends Handler {
   // Transport ------------------------------------------------------------------------------------
 
   /**
-   * Engine event `transport_tail_closed`: raises `onDisconnected` once if the connection is still open here.
+   * Proton: `on_transport_tail_closed` (no more input: the socket's read side ended): raises `onDisconnected`
+   * once if the connection is still open here.
    */
   onTransportTailClosed(event: Event): void {
     this.disconnected(event);
   }
 
   /**
-   * Engine event `transport_closed`: raises `onDisconnected` once if it was not already raised for this
-   * transport.
+   * Proton: `on_transport_closed` (input and output both ended): raises `onDisconnected` once if it was not
+   * already raised for this transport.
    */
   onTransportClosed(event: Event): void {
     this.disconnected(event);
@@ -242,7 +274,8 @@ export class EndpointStateHandler extends Handler {
 
   /**
    * Logs why the peer closed `endpoint`: its condition's description (or name), or `<type> closed by
-   * peer` when it closed without one while still open here.
+   * peer` when it closed without one while still open here (Proton: `EndpointStateHandler.print_error`,
+   * which logs to the `proton` logger rather than a given one).
    */
   static printError(endpoint: Endpoint, type: string, logger: Logger): void {
     const c = endpoint.remoteCondition;

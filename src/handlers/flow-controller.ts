@@ -25,7 +25,10 @@ import { Handler } from './handler.js';
  * controller does not copy that.
  */
 export class FlowController extends Handler {
-  /** The credit kept on each receiving link: the prefetch. */
+  /**
+   * The credit kept on each receiving link: the prefetch (Proton: the `FlowController(window)` argument,
+   * default 1024; AMQP: `flow.link-credit`).
+   */
   readonly window: number;
 
   constructor(window = 1024) {
@@ -39,22 +42,28 @@ export class FlowController extends Handler {
     this.window = window;
   }
 
-  /** Engine event `link_local_open`: grants the window's credit to a receiver as it attaches. */
+  /** Proton: `on_link_local_open` (our `attach`): grants the window's credit to a receiver as it attaches. */
   onLinkLocalOpen(event: Event): void {
     this.topUp(event.receiver);
   }
 
-  /** Engine event `link_remote_open`: tops a receiver's credit up to the window. */
+  /** Proton: `on_link_remote_open`, on the peer's `attach`: tops a receiver's credit up to the window. */
   onLinkRemoteOpen(event: Event): void {
     this.topUp(event.receiver);
   }
 
-  /** Engine event `link_flow`: tops a receiver's credit up to the window (after a drain, say). */
+  /**
+   * Proton: `on_link_flow` (a `flow` frame came, or credit changed here): tops a receiver's credit up to the
+   * window (after a drain, say).
+   */
   onLinkFlow(event: Event): void {
     this.topUp(event.receiver);
   }
 
-  /** Engine event `delivery`: replaces the credit the received message used up, keeping the window full. */
+  /**
+   * Proton: `on_delivery` (a `transfer` came): replaces the credit the received message used up, keeping
+   * the window full.
+   */
   onDelivery(event: Event): void {
     this.topUp(event.receiver);
   }

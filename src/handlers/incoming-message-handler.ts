@@ -15,13 +15,27 @@ import { raise } from './delegate.js';
 import { Handler } from './handler.js';
 import { checkOptions } from './options.js';
 
-/** Options of an {@link IncomingMessageHandler}. */
+/**
+ * Options of an {@link IncomingMessageHandler} (Proton: the `IncomingMessageHandler(auto_accept, delegate)`
+ * constructor arguments).
+ */
 export interface IncomingMessageHandlerOptions {
-  /** Accept and settle each message once `onMessage` returns. @default true */
+  /**
+   * Accept and settle each message once `onMessage` returns (Proton: `auto_accept`; AMQP: the `accepted`
+   * outcome in a settled `disposition`).
+   * @default true
+   */
   autoAccept?: boolean;
-  /** The handler whose callbacks are called (a `MessagingHandler`). @default this handler */
+  /**
+   * The handler whose callbacks are called (a `MessagingHandler`) (Proton: `delegate`).
+   * @default this handler
+   */
   delegate?: object;
-  /** Where a message that cannot be decoded is reported. @default no logging */
+  /**
+   * Where a message that cannot be decoded is reported. proton-ts only: Proton Python lets the decode error
+   * escape instead.
+   * @default no logging
+   */
   logger?: Logger;
 }
 
@@ -43,9 +57,12 @@ export interface IncomingMessageHandlerOptions {
 export class IncomingMessageHandler extends Handler {
   /** Whether a message is accepted once `onMessage` returns (Proton: `auto_accept`). @default true */
   readonly autoAccept: boolean;
-  /** The object whose callbacks are raised: the delegate given, else this handler. */
+  /** The object whose callbacks are raised: the delegate given, else this handler (Proton: `delegate`). */
   readonly delegate: object;
-  /** Where problems with incoming messages are logged. @default no logging */
+  /**
+   * Where problems with incoming messages are logged. proton-ts only (no Proton counterpart).
+   * @default no logging
+   */
   readonly logger: Logger;
   private readonly abortsSeen = new WeakSet<Delivery>();
 
@@ -62,9 +79,9 @@ export class IncomingMessageHandler extends Handler {
   }
 
   /**
-   * Engine event `delivery` on a receiver: once a message is complete, decodes it and raises `onMessage`,
-   * then accepts or rejects it as described above; raises `onSettled` when the peer settles (Proton:
-   * `on_delivery`).
+   * Engine event `delivery` on a receiver (AMQP: a `transfer`, or a `disposition` from the sender): once a
+   * message is complete, decodes it and raises `onMessage`, then accepts or rejects it as described above;
+   * raises `onSettled` when the peer settles (Proton: `on_delivery`).
    */
   onDelivery(event: Event): void {
     const d = event.delivery;
@@ -82,22 +99,34 @@ export class IncomingMessageHandler extends Handler {
     }
   }
 
-  /** Accepts a received message and settles it. */
+  /**
+   * Accepts a received message and settles it (Proton: `Acking.accept()`; AMQP: the `accepted` outcome in
+   * a settled `disposition`).
+   */
   accept(delivery: Delivery): void {
     acking.accept(delivery);
   }
 
-  /** Rejects a received message and settles it. */
+  /**
+   * Rejects a received message and settles it, with `condition` as the `rejected.error` when given
+   * (Proton: `Acking.reject()`, which takes no condition; AMQP: the `rejected` outcome).
+   */
   reject(delivery: Delivery, condition?: ConditionLike): void {
     acking.reject(delivery, condition);
   }
 
-  /** Releases a received message and settles it (modified when `delivered`, else released). */
+  /**
+   * Releases a received message and settles it (Proton: `Acking.release()`; AMQP: the `modified` outcome
+   * with `delivery-failed` when `delivered`, the default, else `released`).
+   */
   release(delivery: Delivery, delivered = true): void {
     acking.release(delivery, delivered);
   }
 
-  /** Settles a delivery, with `state` first when given. */
+  /**
+   * Settles a delivery, with `state` first when given (Proton: `Acking.settle()`; AMQP: a `disposition`
+   * with `settled` true).
+   */
   settle(delivery: Delivery, state?: Parameters<typeof acking.settle>[1]): void {
     acking.settle(delivery, state);
   }

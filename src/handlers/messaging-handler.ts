@@ -34,7 +34,10 @@ export interface MessagingHandlerOptions {
    * @default false
    */
   peerCloseIsError?: boolean;
-  /** Where the default callbacks log errors. @default no logging */
+  /**
+   * Where the default callbacks log errors. proton-ts only: Proton Python logs to the `proton` logger.
+   * @default no logging
+   */
   logger?: Logger;
 }
 
@@ -56,6 +59,8 @@ const OPTION_KINDS = {
  * The defaults do nothing but: `onReactorInit` calls `onStart`; `onTransportError` logs and, for a
  * condition in `fatalConditions`, closes the connection (which also stops reconnecting);
  * `onConnectionError` logs; `onSessionError` and `onLinkError` log and close the connection.
+ *
+ * Proton: `proton.handlers.MessagingHandler`.
  */
 export class MessagingHandler extends Handler {
   /**
@@ -84,7 +89,10 @@ export class MessagingHandler extends Handler {
    * @default false
    */
   readonly peerCloseIsError: boolean;
-  /** Where the default error callbacks log. @default no logging */
+  /**
+   * Where the default error callbacks log. proton-ts only: Proton Python logs to the `proton` logger.
+   * @default no logging
+   */
   readonly logger: Logger;
 
   constructor(options: MessagingHandlerOptions = {}) {
@@ -112,14 +120,14 @@ export class MessagingHandler extends Handler {
 
   // Acking ----------------------------------------------------------------------------------------
 
-  /** Accepts a received message and settles it. Proton: `MessagingHandler.accept`. */
+  /** Accepts a received message and settles it. Proton: `MessagingHandler.accept`; AMQP: `accepted`. */
   accept(delivery: Delivery): void {
     acking.accept(delivery);
   }
 
   /**
    * Rejects a received message as invalid or unprocessable (with `condition` as the error) and settles it.
-   * Proton: `MessagingHandler.reject`.
+   * Proton: `MessagingHandler.reject` (no condition there); AMQP: `rejected`.
    */
   reject(delivery: Delivery, condition?: ConditionLike): void {
     acking.reject(delivery, condition);
@@ -166,59 +174,66 @@ export class MessagingHandler extends Handler {
   /** The container started (after `reactor_init`). Proton: `on_start`. */
   onStart(_event: Event): void {}
   /**
-   * The peer opened a connection not opened here; it is opened after this returns. Proton:
-   * `on_connection_opening`.
+   * The peer opened a connection not opened here (its `open` came); it is opened after this returns.
+   * Proton: `on_connection_opening`.
    */
   onConnectionOpening(_event: Event): void {}
-  /** The connection is open both ways. Proton: `on_connection_opened`. */
+  /** The connection is open both ways (both `open` frames). Proton: `on_connection_opened`. */
   onConnectionOpened(_event: Event): void {}
   /**
-   * The peer closed the connection first; it is closed here after this returns. Proton:
-   * `on_connection_closing`.
+   * The peer closed the connection first (its `close` came, without an error); it is closed here after this
+   * returns. Proton: `on_connection_closing`.
    */
   onConnectionClosing(_event: Event): void {}
-  /** The connection is closed both ways. Proton: `on_connection_closed`. */
+  /** The connection is closed both ways (both `close` frames). Proton: `on_connection_closed`. */
   onConnectionClosed(_event: Event): void {}
   /**
-   * The peer closed the connection with an error condition (`event.connection.remoteCondition`): logs.
-   * Proton: `on_connection_error`.
+   * The peer closed the connection with an error condition (`event.connection.remoteCondition`, AMQP:
+   * `close.error`): logs. Proton: `on_connection_error`.
    */
   onConnectionError(event: Event): void {
     if (event.connection !== undefined)
       EndpointStateHandler.printError(event.connection, 'connection', this.logger);
   }
   /**
-   * The peer began a session not begun here; it is begun after this returns. Proton: `on_session_opening`.
+   * The peer began a session not begun here (its `begin` came); it is begun after this returns. Proton:
+   * `on_session_opening`.
    */
   onSessionOpening(_event: Event): void {}
-  /** The session is open both ways. Proton: `on_session_opened`. */
+  /** The session is open both ways (both `begin` frames). Proton: `on_session_opened`. */
   onSessionOpened(_event: Event): void {}
-  /** The peer ended the session first; it is ended here after this returns. Proton: `on_session_closing`. */
+  /**
+   * The peer ended the session first (its `end` came, without an error); it is ended here after this
+   * returns. Proton: `on_session_closing`.
+   */
   onSessionClosing(_event: Event): void {}
-  /** The session is closed both ways. Proton: `on_session_closed`. */
+  /** The session is closed both ways (both `end` frames). Proton: `on_session_closed`. */
   onSessionClosed(_event: Event): void {}
   /**
-   * The peer ended the session with an error condition: logs and closes the connection. Proton:
-   * `on_session_error`.
+   * The peer ended the session with an error condition (AMQP: `end.error`): logs and closes the connection.
+   * Proton: `on_session_error`.
    */
   onSessionError(event: Event): void {
     if (event.session !== undefined) EndpointStateHandler.printError(event.session, 'session', this.logger);
     event.connection?.close();
   }
   /**
-   * The peer attached a link not attached here; it is attached after this returns (set its termini here).
-   * Proton: `on_link_opening`.
+   * The peer attached a link not attached here (its `attach` came); it is attached after this returns (set
+   * its termini here). Proton: `on_link_opening`.
    */
   onLinkOpening(_event: Event): void {}
-  /** The link is open both ways. Proton: `on_link_opened`. */
+  /** The link is open both ways (both `attach` frames). Proton: `on_link_opened`. */
   onLinkOpened(_event: Event): void {}
-  /** The peer closed the link first; it is closed here after this returns. Proton: `on_link_closing`. */
+  /**
+   * The peer closed the link first (its `detach` with `closed` true came, without an error); it is closed
+   * here after this returns. Proton: `on_link_closing`.
+   */
   onLinkClosing(_event: Event): void {}
-  /** The link is closed both ways. Proton: `on_link_closed`. */
+  /** The link is closed both ways (both `detach` frames). Proton: `on_link_closed`. */
   onLinkClosed(_event: Event): void {}
   /**
-   * The peer closed the link with an error condition: logs and closes the connection. Proton:
-   * `on_link_error`.
+   * The peer closed the link with an error condition (AMQP: `detach.error`, such as
+   * `amqp:link:detach-forced`): logs and closes the connection. Proton: `on_link_error`.
    */
   onLinkError(event: Event): void {
     if (event.link !== undefined) EndpointStateHandler.printError(event.link, 'link', this.logger);
@@ -226,19 +241,34 @@ export class MessagingHandler extends Handler {
   }
   /** The transport lost the peer while the connection was open here. Proton: `on_disconnected`. */
   onDisconnected(_event: Event): void {}
-  /** A sender has credit and may send (`event.sender`). Proton: `on_sendable`. */
+  /**
+   * A sender has credit and may send (`event.sender`; AMQP: `flow.link-credit` from the receiver). Proton:
+   * `on_sendable`.
+   */
   onSendable(_event: Event): void {}
-  /** A message arrived whole (`event.message`, `event.delivery`). Proton: `on_message`. */
+  /**
+   * A message arrived whole (`event.message`, `event.delivery`; AMQP: its last `transfer`). Proton:
+   * `on_message`.
+   */
   onMessage(_event: Event): void {}
-  /** The receiver accepted a message sent. Proton: `on_accepted`. */
+  /** The receiver accepted a message sent (AMQP: a `disposition` with `accepted`). Proton: `on_accepted`. */
   onAccepted(_event: Event): void {}
-  /** The receiver rejected a message sent. Proton: `on_rejected`. */
+  /** The receiver rejected a message sent (AMQP: a `disposition` with `rejected`). Proton: `on_rejected`. */
   onRejected(_event: Event): void {}
-  /** The receiver released a message sent (the released or the modified outcome). Proton: `on_released`. */
+  /**
+   * The receiver released a message sent (AMQP: a `disposition` with the `released` or the `modified`
+   * outcome). Proton: `on_released`.
+   */
   onReleased(_event: Event): void {}
-  /** The peer settled a delivery: sent (it will never be sent again) or received. Proton: `on_settled`. */
+  /**
+   * The peer settled a delivery: sent (it will never be sent again) or received (AMQP: a `disposition` with
+   * `settled` true). Proton: `on_settled`.
+   */
   onSettled(_event: Event): void {}
-  /** The sender aborted a delivery being received; it is settled after this returns. Proton: `on_aborted`. */
+  /**
+   * The sender aborted a delivery being received (AMQP: a `transfer` with `aborted` true); it is settled
+   * after this returns. Proton: `on_aborted`.
+   */
   onAborted(_event: Event): void {}
   /**
    * An event this handler has no method for (`name` is the method's, as `onLinkFlow`). Proton:

@@ -9,11 +9,21 @@ import { raise } from './delegate.js';
 import { Handler } from './handler.js';
 import { checkOptions } from './options.js';
 
-/** Options of an {@link OutgoingMessageHandler}. */
+/**
+ * Options of an {@link OutgoingMessageHandler} (Proton: the `OutgoingMessageHandler(auto_settle, delegate)`
+ * constructor arguments).
+ */
 export interface OutgoingMessageHandlerOptions {
-  /** Settle each sent message here once the receiver has settled it. @default true */
+  /**
+   * Settle each sent message here once the receiver has settled it (Proton: `auto_settle`; AMQP: the
+   * receiver's `disposition` with `settled` true).
+   * @default true
+   */
   autoSettle?: boolean;
-  /** The handler whose callbacks are called (a `MessagingHandler`). @default this handler */
+  /**
+   * The handler whose callbacks are called (a `MessagingHandler`) (Proton: `delegate`).
+   * @default this handler
+   */
   delegate?: object;
 }
 
@@ -31,7 +41,7 @@ export class OutgoingMessageHandler extends Handler {
    * @default true
    */
   readonly autoSettle: boolean;
-  /** The object whose callbacks are raised: the delegate given, else this handler. */
+  /** The object whose callbacks are raised: the delegate given, else this handler (Proton: `delegate`). */
   readonly delegate: object;
 
   constructor(options: OutgoingMessageHandlerOptions = {}) {
@@ -41,7 +51,10 @@ export class OutgoingMessageHandler extends Handler {
     this.delegate = options.delegate ?? this;
   }
 
-  /** Engine event `link_flow`: raises `onSendable` on a sender with credit (Proton: `on_link_flow`). */
+  /**
+   * Engine event `link_flow` (AMQP: the peer's `flow` gave credit, or a send used some): raises `onSendable`
+   * on a sender with credit (Proton: `on_link_flow`).
+   */
   onLinkFlow(event: Event): void {
     const link = event.sender;
     if (
@@ -55,8 +68,8 @@ export class OutgoingMessageHandler extends Handler {
   }
 
   /**
-   * Engine event `delivery` on a sender: raises `onAccepted`, `onRejected`, `onReleased` or `onSettled`
-   * for the peer's outcome and settlement (Proton: `on_delivery`).
+   * Engine event `delivery` on a sender (AMQP: the receiver's `disposition`): raises `onAccepted`,
+   * `onRejected`, `onReleased` or `onSettled` for the peer's outcome and settlement (Proton: `on_delivery`).
    */
   onDelivery(event: Event): void {
     const d = event.delivery;

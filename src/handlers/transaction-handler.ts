@@ -7,13 +7,19 @@ import type { Delivery } from '../engine/delivery.js';
 import { Handler } from './handler.js';
 import { MessagingHandler, type MessagingHandlerOptions } from './messaging-handler.js';
 
-/** What accepting under a transaction needs of one (the container's `Transaction`). */
+/**
+ * What accepting under a transaction needs of one (the container's `Transaction`). proton-ts only: the
+ * part of Proton's `Transaction` that `TransactionalClientHandler.accept` uses.
+ */
 export interface TransactionLike {
   /** Accepts a received message as part of the transaction. Proton: `Transaction.accept`. */
   accept(delivery: Delivery): void;
 }
 
-/** The callbacks of a transaction's life; `event.transaction` is the transaction. */
+/**
+ * The callbacks of a transaction's life; `event.transaction` is the transaction. Proton: the methods of
+ * `TransactionHandler`, each triggered by the coordinator's `disposition` of a `declare` or `discharge`.
+ */
 export interface TransactionCallbacks {
   /** The transaction was declared: work may be done under it. Proton: `on_transaction_declared`. */
   onTransactionDeclared(event: Event): void;
@@ -58,7 +64,8 @@ export class TransactionalClientHandler extends MessagingHandler implements Tran
 
   /**
    * Accepts a received message: as part of `transaction` when one is given (`transaction.accept`),
-   * otherwise a plain accept and settle.
+   * otherwise a plain accept and settle. Proton: `TransactionalClientHandler.accept(delivery, transaction)`;
+   * AMQP: `accepted`, inside a `transactional-state` under a transaction.
    */
   override accept(delivery: Delivery, transaction?: TransactionLike): void {
     if (transaction !== undefined) transaction.accept(delivery);

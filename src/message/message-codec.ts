@@ -21,7 +21,10 @@ import { type AmqpValue, type Encodable, ULong, Uuid } from '../codec/types.js';
 import { DecodeError, EncodeError } from '../errors.js';
 import { type ApplicationProperties, BodySections, Message, type MessageId, setProperty } from './message.js';
 
-/** The descriptor codes of the message sections. */
+/**
+ * The descriptor codes of the AMQP message sections (AMQP 1.0 section 3.2, `amqp:header:list` 0x70 to
+ * `amqp:footer:map` 0x78). proton-ts only: Proton Python exposes no such table.
+ */
 export const Section = {
   /** `amqp:header:list`: durability, priority, ttl, first-acquirer, delivery-count. */
   header: 0x70,
@@ -222,7 +225,10 @@ const shared = {
   proton037: new Encoder(new ByteWriter(), { widths: 'proton-0.37' }),
 };
 
-/** Encodes a message into a new Buffer. */
+/**
+ * Encodes a message into a new Buffer: its AMQP sections, in order. Proton: `Message.encode()`. `widths`
+ * defaults to the compact encodings; `'proton-0.37'` matches Proton 0.37's bytes.
+ */
 export function encodeMessage(m: Message, options: EncodeOptions = {}): Buffer {
   const e = options.widths === 'proton-0.37' ? shared.proton037 : shared.compact;
   e.w.pos = 0;
@@ -248,7 +254,7 @@ function readMap(d: Decoder, what: string): Map<AmqpValue, AmqpValue> {
   return v;
 }
 
-/** Reads a message from `bytes` (all of them). */
+/** Reads a message from `bytes` (all of them): its AMQP sections. Proton: `Message().decode(bytes)`. */
 export function decodeMessage(bytes: Uint8Array, options: DecodeOptions = {}): Message {
   return decodeWith(bytes, options, readMessage);
 }

@@ -9,16 +9,23 @@ import type { AmqpValue, Encodable, ULong, Uuid } from '../codec/types.js';
 import { InvalidOptionError } from '../errors.js';
 import { decodeMessage, encodeMessage } from './message-codec.js';
 
-/** A message-id or correlation-id: a number or bigint (sent as ulong), a string, a uuid or binary. */
+/**
+ * A message-id or correlation-id: a number or bigint (sent as ulong), a string, a uuid or binary. AMQP: the
+ * `message-id-ulong`, `-string`, `-uuid` and `-binary` types; Proton: what `Message.id` takes.
+ */
 export type MessageId = number | bigint | ULong | string | Uuid | Uint8Array;
 
 /**
  * An annotations map (delivery annotations, message annotations, footer). Keys are symbols on the wire:
- * a string key is a symbol; a `ULong` key stays a ulong.
+ * a string key is a symbol; a `ULong` key stays a ulong. AMQP: the `annotations` type; Proton:
+ * `AnnotationDict`.
  */
 export type Annotations = Map<AmqpValue, AmqpValue>;
 
-/** Application properties: string keys to simple values. */
+/**
+ * Application properties: string keys to simple values. AMQP: the `application-properties` section;
+ * Proton: `Message.properties`.
+ */
 export type ApplicationProperties = Record<string, AmqpValue>;
 
 /**
@@ -30,11 +37,12 @@ export type BodyKind = 'value' | 'data' | 'sequence';
 
 /**
  * A body of several sections: for a `'data'` message each section is a `Uint8Array`, for a
- * `'sequence'` message each is a list. A body of one section is just the section's content.
+ * `'sequence'` message each is a list. A body of one section is just the section's content. AMQP allows
+ * several `data` or `amqp-sequence` sections; proton-ts only: Proton Python keeps just one.
  */
 export class BodySections {
   constructor(
-    /** The sections' contents, in order: each becomes one data or amqp-sequence section. */
+    /** The sections' contents, in order: each becomes one AMQP `data` or `amqp-sequence` section. */
     readonly sections: readonly Encodable[],
   ) {}
 }
@@ -179,15 +187,21 @@ export class Message {
   static readonly DEFAULT_PRIORITY = 4;
 
   // header
-  /** Header `durable`: the message must survive a broker restart. Proton: `Message.durable`. */
+  /**
+   * Header `durable`: the message must survive a broker restart. Proton: `Message.durable`.
+   * @default false
+   */
   durable = false;
   /** Header `priority`, 0 to 255. Proton: `Message.priority`. @default 4 */
   priority = 4;
   /** Header `ttl`: time to live in milliseconds; 0 for none. Proton: `Message.ttl`, in seconds. @default 0 */
   ttl = 0;
-  /** Header `first-acquirer`. Proton: `Message.first_acquirer`. */
+  /** Header `first-acquirer`. Proton: `Message.first_acquirer`. @default false */
   firstAcquirer = false;
-  /** Header `delivery-count`: earlier unsuccessful delivery attempts. Proton: `Message.delivery_count`. */
+  /**
+   * Header `delivery-count`: earlier unsuccessful delivery attempts. Proton: `Message.delivery_count`.
+   * @default 0
+   */
   deliveryCount = 0;
 
   // properties
@@ -207,13 +221,22 @@ export class Message {
   contentType: string | undefined = undefined;
   /** Properties `content-encoding` (a symbol on the wire). Proton: `Message.content_encoding`. */
   contentEncoding: string | undefined = undefined;
-  /** Properties `absolute-expiry-time`, in milliseconds since the epoch; 0 for none. (Python: seconds.) */
+  /**
+   * Properties `absolute-expiry-time`, in milliseconds since the epoch; 0 for none. Proton:
+   * `Message.expiry_time`, in seconds. @default 0
+   */
   expiryTime: number | bigint = 0;
-  /** Properties `creation-time`, in milliseconds since the epoch; 0 for none. (Python: seconds.) */
+  /**
+   * Properties `creation-time`, in milliseconds since the epoch; 0 for none. Proton: `Message.creation_time`,
+   * in seconds. @default 0
+   */
   creationTime: number | bigint = 0;
   /** Properties `group-id`. Proton: `Message.group_id`. */
   groupId: string | undefined = undefined;
-  /** Properties `group-sequence`: sent with a group id, or when not 0. Proton: `Message.group_sequence`. */
+  /**
+   * Properties `group-sequence`: sent with a group id, or when not 0. Proton: `Message.group_sequence`.
+   * @default 0
+   */
   groupSequence = 0;
   /** Properties `reply-to-group-id`. Proton: `Message.reply_to_group_id`. */
   replyToGroupId: string | undefined = undefined;

@@ -17,15 +17,25 @@ import type { PromiseConnection } from './connection.js';
 import type { PromiseReceiver, ReceivedDelivery } from './receiver.js';
 import { checkOutcome, type PromiseSender, type SendableMessage } from './sender.js';
 
-/** Options of a {@link BlockingConnection}: those of `Container.connect`, and the default time limit. */
+/**
+ * Options of a {@link BlockingConnection}: those of `Container.connect`, and the default time limit.
+ * Proton: the keyword arguments of `BlockingConnection(url, timeout, ..., **kwargs)`.
+ */
 export interface BlockingConnectionOptions extends ConnectOptions {
-  /** The time limit of every call, in ms. @default 60000 */
+  /**
+   * The time limit of every call, in ms. Proton: `BlockingConnection(timeout=...)`, in seconds.
+   * @default 60000
+   */
   timeout?: number;
 }
 
-/** Link options of `createSender` and `createReceiver`. */
+/**
+ * Link options of `createSender` and `createReceiver`. Proton: their `name` and `options` keyword arguments.
+ */
 export interface BlockingLinkOptions {
+  /** The link name (AMQP `attach.name`). @default `<container-id>-<address>`, as Proton's */
   name?: string;
+  /** Link options (`AtMostOnce`, `AtLeastOnce`, `Selector`...), as Proton's `LinkOption`s. @default none */
   options?: LinkOption | readonly LinkOption[];
 }
 
@@ -34,7 +44,7 @@ export interface BlockingLinkOptions {
  * connecting when made; the first call awaited reports a failure to connect.
  */
 export class BlockingConnection {
-  /** The default time limit of every call, in ms. */
+  /** The default time limit of every call, in ms. Proton: `BlockingConnection.timeout`, in seconds. */
   readonly timeout: number;
   private readonly opening: Promise<PromiseConnection>;
   private conn: PromiseConnection | undefined = undefined;
@@ -51,12 +61,18 @@ export class BlockingConnection {
     );
   }
 
-  /** Resolves with the promise-API connection underneath, once open. */
+  /**
+   * Resolves with the promise-API connection underneath, once open. proton-ts only: Proton's constructor
+   * blocks until the peer's open instead.
+   */
   get opened(): Promise<PromiseConnection> {
     return this.opening;
   }
 
-  /** The promise-API connection, once open. */
+  /**
+   * The promise-API connection, once open. Proton: `BlockingConnection.conn`, which there is the engine
+   * connection (here `connection.connection`).
+   */
   get connection(): PromiseConnection | undefined {
     return this.conn;
   }
@@ -83,7 +99,7 @@ export class BlockingConnection {
     return new BlockingReceiver(r, this.timeout);
   }
 
-  /** Closes the connection (idempotent). */
+  /** Closes the connection (idempotent). Proton: `BlockingConnection.close()`. */
   async close(): Promise<void> {
     const c = await this.opening.catch(() => undefined);
     await c?.close();
@@ -93,7 +109,7 @@ export class BlockingConnection {
 /** A sender whose `send` resolves once the message is settled (Proton's `BlockingSender`). */
 export class BlockingSender {
   constructor(
-    /** The promise-API sender underneath. */
+    /** The promise-API sender underneath. Proton: `BlockingSender.link`, there the engine link. */
     readonly link: PromiseSender,
     private readonly timeout: number,
   ) {}
@@ -130,34 +146,49 @@ export class BlockingReceiver {
   private readonly unsettled: ReceivedDelivery[] = [];
 
   constructor(
-    /** The promise-API receiver underneath. */
+    /** The promise-API receiver underneath. Proton: `BlockingReceiver.link`, there the engine link. */
     readonly link: PromiseReceiver,
     private readonly timeout: number,
   ) {}
 
-  /** The next message; rejects with `Timeout` after `timeout` ms (the connection's by default). */
+  /**
+   * The next message; rejects with `Timeout` after `timeout` ms (the connection's by default). Proton:
+   * `BlockingReceiver.receive(timeout)`.
+   */
   async receive(timeout?: number): Promise<Message> {
     const d = await this.link.receive({ timeout: timeout ?? this.timeout });
     this.unsettled.push(d);
     return d.message;
   }
 
-  /** Accepts the oldest message received and not yet settled. */
+  /**
+   * Accepts the oldest message received and not yet settled (AMQP outcome `accepted`). Proton:
+   * `BlockingReceiver.accept()`.
+   */
   accept(): void {
     this.oldest().accept();
   }
 
-  /** Rejects the oldest message received and not yet settled. */
+  /**
+   * Rejects the oldest message received and not yet settled (AMQP outcome `rejected`, with `condition` as its
+   * error). Proton: `BlockingReceiver.reject()`, which takes no condition.
+   */
   reject(condition?: ConditionLike): void {
     this.oldest().reject(condition);
   }
 
-  /** Releases the oldest message received and not yet settled (modified when `delivered`). */
+  /**
+   * Releases the oldest message received and not yet settled: AMQP `modified` (delivery-failed) when
+   * `delivered` (the default), else `released`. Proton: `BlockingReceiver.release(delivered=True)`.
+   */
   release(delivered = true): void {
     this.oldest().release(delivered);
   }
 
-  /** Settles the oldest message received and not yet settled, with `state` when given. */
+  /**
+   * Settles the oldest message received and not yet settled, with `state` when given (default none). Proton:
+   * `BlockingReceiver.settle(state=None)`.
+   */
   settle(state?: DeliveryStateValue): void {
     this.oldest().settle(state);
   }
@@ -184,7 +215,7 @@ export class BlockingReceiver {
  */
 export class SyncRequestResponse {
   constructor(
-    /** The connection the requests and the reply receiver go over. */
+    /** The connection requests and the reply receiver go over. Proton: `SyncRequestResponse.connection`. */
     readonly connection: BlockingConnection,
     /**
      * Where requests go; without it, each request's own `address` (Proton: `SyncRequestResponse.address`).
@@ -192,7 +223,10 @@ export class SyncRequestResponse {
     readonly address?: string,
   ) {}
 
-  /** Sends `request` and resolves with its response (rejects with `Timeout` after `timeout` ms). */
+  /**
+   * Sends `request` and resolves with its response (rejects with `Timeout` after `timeout` ms, the
+   * connection's by default). Proton: `SyncRequestResponse.call(request)`.
+   */
   async call(request: Message, timeout?: number): Promise<Message> {
     const c = await this.connection.opened;
     return c.request(this.address, request, { timeout: timeout ?? this.connection.timeout });

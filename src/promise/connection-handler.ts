@@ -23,12 +23,23 @@ export interface LinkEvents {
   message?(event: Event): void;
 }
 
-/** What the promise connection hears from the handler. */
+/**
+ * What the promise connection hears from the handler: Proton's `MessagingHandler` connection callbacks,
+ * narrowed to what a promise connection needs.
+ */
 export interface ConnectionEvents {
+  /** The peer's open came (AMQP `open`). Proton: `on_connection_opened`. */
   opened(): void;
+  /**
+   * The peer closed the connection (AMQP `close`), with an error or not. Proton: `on_connection_error`
+   * or `on_connection_closing`.
+   */
   remoteClosed(): void;
+  /** The connection is closed both ways. Proton: `on_connection_closed`. */
   closed(): void;
+  /** The socket is gone, for good or until a reconnect. Proton: `on_disconnected`. */
   disconnected(event: Event): void;
+  /** The transport failed, with `event.transport.condition`. Proton: `on_transport_error`. */
   transportError(event: Event): void;
 }
 

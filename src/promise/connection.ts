@@ -24,11 +24,13 @@ import type { Settle, WaitOptions } from './wait.js';
 import { withDefaults } from './wait.js';
 import { Waits } from './waits.js';
 
-/** Options of {@link connect}: those of `Container.connect`, and the wait's. */
+/**
+ * Options of {@link connect}: those of `Container.connect` (Proton: its keyword arguments), and the wait's.
+ */
 export interface PromiseConnectOptions extends ConnectOptions, WaitOptions {
   /**
    * The time limit of the connect itself, and the default of every later call on the connection that
-   * takes one. @default none
+   * takes one. Proton: `BlockingConnection(timeout=...)`, in seconds there. @default none
    */
   timeout?: number | undefined;
 }
@@ -39,15 +41,21 @@ export interface PromiseConnectOptions extends ConnectOptions, WaitOptions {
  * promise API; its nearest is `BlockingConnection` (also here, built on this).
  */
 export class PromiseConnection implements ConnectionEvents {
-  /** The container that runs this connection (its own). */
+  /** The container that runs this connection (its own). Proton: `BlockingConnection.container`. */
   readonly container: Container;
-  /** The engine connection. */
+  /** The engine connection. Proton: `BlockingConnection.conn`. */
   readonly connection: Connection;
-  /** The default time limit of every call, in ms; undefined for none. */
+  /**
+   * The default time limit of every call, in ms; undefined (the default) for none. Proton:
+   * `BlockingConnection.timeout`, in seconds.
+   */
   readonly timeout: number | undefined;
   /** @internal The waits under way on the connection. */
   readonly waits = new Waits();
-  /** The condition of the last transport failure, if any (a refused socket, a failed SASL...). */
+  /**
+   * The condition of the last transport failure, if any (a refused socket, a failed SASL...). Proton:
+   * `Transport.condition`, as `BlockingConnection.disconnected` keeps it.
+   */
   transportCondition: Condition | undefined = undefined;
   /** @internal The links opened on this connection and not yet closed. */
   readonly links = new Set<PromiseLink>();
@@ -99,19 +107,29 @@ export class PromiseConnection implements ConnectionEvents {
     }
   }
 
-  /** Whether the connection is open here and not failed. */
+  /**
+   * Whether the connection is open here and not failed. proton-ts only; Proton's nearest: `Connection.state`
+   * has `LOCAL_ACTIVE`.
+   */
   get isOpen(): boolean {
     return this.waits.failure === undefined && this.connection.localState === State.LOCAL_ACTIVE;
   }
 
-  /** Opens a sender to `address` and resolves once the peer has attached it. */
+  /**
+   * Opens a sender to `address` and resolves once the peer has attached it (AMQP `attach`). Wraps Proton's
+   * `Container.create_sender()` and waits as `BlockingConnection.create_sender()` does.
+   */
   async openSender(address: string | undefined, options: SenderOpenOptions = {}): Promise<PromiseSender> {
     const s = new PromiseSender(this, address, options);
     await s.waitOpen(options);
     return s;
   }
 
-  /** Opens a receiver from `address` (undefined with `dynamic`) and resolves once the peer has attached it. */
+  /**
+   * Opens a receiver from `address` (undefined with `dynamic`) and resolves once the peer has attached it
+   * (AMQP `attach`). Wraps Proton's `Container.create_receiver()`, waiting as
+   * `BlockingConnection.create_receiver()` does.
+   */
   async openReceiver(
     address: string | undefined,
     options: ReceiverOpenOptions = {},
@@ -123,7 +141,8 @@ export class PromiseConnection implements ConnectionEvents {
 
   /**
    * Sends `request` to `address` with `replyTo` the connection's dynamic reply queue and a fresh
-   * `correlationId` (both set on `request`), and resolves with the response carrying that id.
+   * `correlationId` (both set on `request`), and resolves with the response carrying that id. Proton:
+   * `SyncRequestResponse.call()`, with one shared reply queue per connection.
    */
   async request(
     address: string | undefined,
@@ -145,7 +164,8 @@ export class PromiseConnection implements ConnectionEvents {
   /**
    * Answers the requests that come to `address`: each goes to `handler`, whose result (a `Message`, or
    * a body) goes to the request's `replyTo` with its correlation id (else its id); then the request is
-   * accepted. A handler that throws has the request rejected. Resolves once listening.
+   * accepted. A handler that throws has the request rejected. Resolves once listening. proton-ts only:
+   * Proton Python has no server-side counterpart (its examples write one on `MessagingHandler`).
    */
   serve(address: string, handler: RequestHandler, options: ReceiverOpenOptions = {}): Promise<Responder> {
     return Responder.open(this, address, handler, options);
@@ -153,7 +173,8 @@ export class PromiseConnection implements ConnectionEvents {
 
   /**
    * Runs `body` in a transaction: declared first, committed when `body` resolves, aborted when it
-   * throws (and the error rethrown). Resolves with what `body` resolved with.
+   * throws (and the error rethrown). Resolves with what `body` resolved with. Wraps Proton's
+   * `Container.declare_transaction()` and `Transaction.commit()` / `abort()` (AMQP `declare`, `discharge`).
    */
   transaction<T>(body: TransactionBody<T>, options: WaitOptions = {}): Promise<T> {
     return runTransaction(this as TransactionContext, body, withDefaults(options, this.timeout));
@@ -161,7 +182,8 @@ export class PromiseConnection implements ConnectionEvents {
 
   /**
    * Closes the connection and resolves once the peer has closed it too and the container has stopped.
-   * When called off (signal or timeout), the socket is dropped at once and the promise rejects.
+   * When called off (signal or timeout), the socket is dropped at once and the promise rejects. Proton:
+   * `BlockingConnection.close()` (AMQP `close`).
    */
   async close(options: WaitOptions = {}): Promise<void> {
     this.closeRequested = true;

@@ -20,57 +20,82 @@ import type { PromiseConnection } from './connection.js';
 import { PromiseLink } from './link.js';
 import type { Settle, WaitOptions } from './wait.js';
 
-/** Options of `openReceiver`. */
+/** Options of `openReceiver`. Proton: the keyword arguments of `Container.create_receiver()`. */
 export interface ReceiverOpenOptions extends WaitOptions {
-  /** The window of credit kept granted; 0 grants one per `receive()` that finds nothing. @default 10 */
+  /**
+   * The window of credit kept granted (AMQP `flow.link-credit`); 0 grants one per `receive()` that finds
+   * nothing. Proton: `BlockingConnection.create_receiver(credit=...)`, or `MessagingHandler`'s `prefetch`.
+   * @default 10
+   */
   credit?: number;
-  /** A JMS selector: only messages it matches are received. */
+  /**
+   * A JMS selector: only messages it matches are received (a source filter,
+   * `apache.org:selector-filter:string`). Proton: the `Selector` link option. @default none
+   */
   selector?: string;
-  /** The link name. @default `<container-id>-<address>` */
+  /** The link name (AMQP `attach.name`). Proton: `name`. @default `<container-id>-<address>` */
   name?: string;
-  /** The target address. */
+  /** The target address (AMQP `target.address`). Proton: `target`. @default none */
   target?: string;
-  /** Ask the peer for a dynamic node (a temporary queue); its address is then `receiver.address`. */
+  /**
+   * Ask the peer for a dynamic node (a temporary queue); its address is then `receiver.address`. AMQP:
+   * `source.dynamic`; Proton: `dynamic`. @default false
+   */
   dynamic?: boolean;
-  /** Link options (`Copy`, `Filter`, `DurableSubscription`...). */
+  /** Link options (`Copy`, `Filter`, `DurableSubscription`...). Proton: `options`. @default none */
   options?: LinkOption | readonly LinkOption[];
 }
 
-/** A message received, and how to settle it. */
+/**
+ * A message received, and how to settle it. Proton: the `event.message` and `event.delivery` of
+ * `on_message`, with `MessagingHandler`'s `accept()`, `reject()`, `release()` and `settle()`.
+ */
 export class ReceivedDelivery {
   constructor(
-    /** The receiver it came on. */
+    /** The receiver it came on. Proton: `event.receiver`. */
     readonly receiver: PromiseReceiver,
-    /** The engine delivery. */
+    /** The engine delivery (AMQP `transfer`). Proton: `event.delivery`. */
     readonly delivery: Delivery,
-    /** The message. */
+    /** The message. Proton: `event.message`. */
     readonly message: Message,
   ) {}
 
-  /** Whether it has been settled here. */
+  /**
+   * Whether it has been settled here. proton-ts only: Proton's `Delivery.settled` means settled by the
+   * peer.
+   */
   get settled(): boolean {
     return this.delivery.settled;
   }
 
-  /** Accepts the message and settles it. */
+  /** Accepts the message and settles it (AMQP outcome `accepted`). Proton: `Acking.accept(delivery)`. */
   accept(): void {
     this.check();
     acking.accept(this.delivery);
   }
 
-  /** Rejects the message (with `condition` as the error) and settles it. */
+  /**
+   * Rejects the message (with `condition` as the error) and settles it (AMQP `rejected.error`). Proton:
+   * `Acking.reject(delivery)`, which sends no error.
+   */
   reject(condition?: ConditionLike): void {
     this.check();
     acking.reject(this.delivery, condition);
   }
 
-  /** Releases the message for redelivery and settles it: modified (delivery-failed) when `delivered`. */
+  /**
+   * Releases the message for redelivery and settles it: AMQP `modified` (delivery-failed) when
+   * `delivered` (the default), else `released`. Proton: `Acking.release(delivery, delivered=True)`.
+   */
   release(delivered = true): void {
     this.check();
     acking.release(this.delivery, delivered);
   }
 
-  /** Settles the message, with `state` first when given. */
+  /**
+   * Settles the message, with `state` first when given (default none).
+   * Proton: `Acking.settle(delivery, state)`.
+   */
   settle(state?: DeliveryStateValue): void {
     this.check();
     acking.settle(this.delivery, state);
@@ -92,7 +117,10 @@ export class ReceivedDelivery {
  * `BlockingReceiver`'s waits, without blocking the thread).
  */
 export class PromiseReceiver extends PromiseLink implements AsyncIterable<ReceivedDelivery> {
-  /** The credit window kept granted (0: one credit per `receive()`). */
+  /**
+   * The credit window kept granted (0: one credit per `receive()`); default 10. AMQP: `flow.link-credit`;
+   * Proton: `MessagingHandler`'s `prefetch`.
+   */
   readonly window: number;
   /** @internal Takes every delivery as it comes, instead of the buffer (request and response). */
   consumer: ((d: ReceivedDelivery) => void) | undefined = undefined;
@@ -122,30 +150,41 @@ export class PromiseReceiver extends PromiseLink implements AsyncIterable<Receiv
     this.window = options.credit ?? 10;
   }
 
-  /** The engine receiver. */
+  /** The engine receiver. Proton: `Receiver`, as `BlockingReceiver.link` holds it. */
   get receiver(): Receiver {
     return this.link as Receiver;
   }
 
-  /** The source address: for a dynamic receiver, the one the peer made (a reply-to address). */
+  /**
+   * The source address: for a dynamic receiver, the one the peer made (a reply-to address). AMQP:
+   * `source.address`; Proton: `Link.remote_source.address`, else `Link.source.address`.
+   */
   get address(): string | undefined {
     return this.link.remoteSource?.address ?? this.link.source.address;
   }
 
-  /** Messages received and not yet taken. */
+  /** Messages received and not yet taken. proton-ts only; Proton's nearest is `Link.queued`. */
   get buffered(): number {
     return this.buffer.length - this.head;
   }
 
+  /** How the link is named in errors, as Proton's `LinkDetached` text: `receiver <name> from <source>`. */
   protected describe(): string {
     return `receiver ${this.name} from ${this.link.source.address ?? '(dynamic)'}`;
   }
 
+  /**
+   * Whether the peer's attach carries a source (AMQP `attach.source`); none means it refuses the link.
+   * Proton: `Link.remote_source`.
+   */
   protected accepted(): boolean {
     return this.link.remoteSource !== undefined;
   }
 
-  /** The next message, as soon as there is one. */
+  /**
+   * The next message, as soon as there is one. Proton: `BlockingReceiver.receive()`, which returns the
+   * message only.
+   */
   receive(options: WaitOptions = {}): Promise<ReceivedDelivery> {
     this.paused = false;
     const next = this.take();
@@ -166,7 +205,8 @@ export class PromiseReceiver extends PromiseLink implements AsyncIterable<Receiv
 
   /**
    * The messages, as they come, until the receiver or its connection is closed here (a failure, such as
-   * the peer detaching the link, is thrown). Leaving the loop leaves the link open.
+   * the peer detaching the link, is thrown). Leaving the loop leaves the link open. proton-ts only:
+   * Proton's counterpart is the `on_message` callback.
    */
   messages(options: WaitOptions = {}): AsyncIterable<ReceivedDelivery> {
     return {
@@ -187,13 +227,13 @@ export class PromiseReceiver extends PromiseLink implements AsyncIterable<Receiv
 
   /**
    * `for await (const d of receiver)`: the deliveries as they come, as {@link PromiseReceiver.messages} with
-   * no options.
+   * no options. proton-ts only: Proton's counterpart is the `on_message` callback.
    */
   [Symbol.asyncIterator](): AsyncIterator<ReceivedDelivery> {
     return this.messages()[Symbol.asyncIterator]();
   }
 
-  /** Grants `n` more credit by hand. */
+  /** Grants `n` more credit by hand (AMQP `flow.link-credit`). Proton: `Receiver.flow(n)`. */
   flow(n: number): void {
     this.receiver.flow(n);
   }
@@ -201,6 +241,7 @@ export class PromiseReceiver extends PromiseLink implements AsyncIterable<Receiv
   /**
    * Asks the sender to use up or give back the credit it holds, and resolves once it has: then every
    * message it had credit for has arrived (`buffered`). Credit is granted again on the next `receive()`.
+   * AMQP: `flow.drain`; wraps Proton's `Receiver.drain()` and `Receiver.draining()`.
    */
   drain(options: WaitOptions = {}): Promise<void> {
     this.paused = true;

@@ -12,10 +12,16 @@ import { PromiseReceiver, type ReceivedDelivery, type ReceiverOpenOptions } from
 import type { PromiseSender } from './sender.js';
 import type { Settle, WaitOptions } from './wait.js';
 
-/** Options of `connection.request()`: the time limit covers the whole exchange. */
+/**
+ * Options of `connection.request()`: the time limit covers the whole exchange. Proton:
+ * `SyncRequestResponse.call()` waits with the connection's `timeout`.
+ */
 export type RequestOptions = WaitOptions;
 
-/** Answers one request: a `Message`, or the body of one. */
+/**
+ * Answers one request: a `Message`, or the body of one. proton-ts only: in Proton, a `MessagingHandler`'s
+ * `on_message` that sends the reply itself (as the `server.py` example does).
+ */
 export type RequestHandler = (request: Message, delivery: ReceivedDelivery) => unknown;
 
 /** The time left before `deadline` as a wait's options. */
@@ -55,7 +61,10 @@ class SenderCache {
   }
 }
 
-/** The client side: the connection's reply queue and the requests waiting for their response. */
+/**
+ * The client side: the connection's reply queue and the requests waiting for their response. Proton:
+ * `SyncRequestResponse`, without blocking and with many requests in flight.
+ */
 export class Requester {
   private readonly pending = new Map<string, Settle<Message>>();
   private readonly senders: SenderCache;
@@ -63,14 +72,20 @@ export class Requester {
 
   private constructor(
     connection: PromiseConnection,
-    /** The dynamic receiver whose address is the `replyTo` of every request. */
+    /**
+     * The dynamic receiver (AMQP `source.dynamic`) whose address is the `replyTo` of every request. Proton:
+     * `SyncRequestResponse.receiver`.
+     */
     readonly receiver: PromiseReceiver,
   ) {
     this.senders = new SenderCache(connection);
     receiver.consumer = (d) => this.response(d);
   }
 
-  /** Opens the reply queue. */
+  /**
+   * Opens the reply queue: a dynamic receiver with 10 credit. Proton: what `SyncRequestResponse()` does
+   * with `create_receiver(None, dynamic=True, credit=1)`.
+   */
   static async open(connection: PromiseConnection, options: WaitOptions): Promise<Requester> {
     const r = new PromiseReceiver(connection, undefined, { dynamic: true, credit: 10 });
     const requester = new Requester(connection, r);
@@ -78,12 +93,18 @@ export class Requester {
     return requester;
   }
 
-  /** The reply-to address of the requests. */
+  /**
+   * The reply-to address of the requests (AMQP `properties.reply-to`). Proton:
+   * `SyncRequestResponse.reply_to`.
+   */
   get replyTo(): string | undefined {
     return this.receiver.address;
   }
 
-  /** Sends `request` to `address` (else its own address) and resolves with the response. */
+  /**
+   * Sends `request` to `address` (else its own address) and resolves with the response: the one whose
+   * AMQP `properties.correlation-id` matches. Proton: `SyncRequestResponse.call(request)`.
+   */
   async call(address: string | undefined, request: Message, options: WaitOptions): Promise<Message> {
     const to = address ?? request.address;
     if (to === undefined) {
@@ -123,13 +144,19 @@ export class Requester {
   }
 }
 
-/** The server side: answers the requests to one address (see `connection.serve()`). */
+/**
+ * The server side: answers the requests to one address (see `connection.serve()`). proton-ts only:
+ * Proton Python has no counterpart (its `server.py` example writes one on `MessagingHandler`).
+ */
 export class Responder {
   private readonly senders: SenderCache;
   private receiverLink: PromiseReceiver | undefined = undefined;
-  /** Requests answered (accepted) and failed (rejected), for diagnostics. */
+  /**
+   * Requests answered, their response sent and the request accepted (AMQP `accepted`), for diagnostics.
+   * proton-ts only. @default 0
+   */
   answered = 0;
-  /** Requests whose handler threw, so they were rejected. */
+  /** Requests whose handler threw, so they were rejected (AMQP `rejected`). proton-ts only. @default 0 */
   failed = 0;
 
   private constructor(
@@ -139,7 +166,10 @@ export class Responder {
     this.senders = new SenderCache(connection);
   }
 
-  /** Opens the receiver on `address` and resolves once it is attached. */
+  /**
+   * Opens the receiver on `address` and resolves once it is attached (AMQP `attach`). Wraps Proton's
+   * `Container.create_receiver()`.
+   */
   static async open(
     connection: PromiseConnection,
     address: string,
@@ -156,12 +186,15 @@ export class Responder {
     return responder;
   }
 
-  /** The receiver of the requests. */
+  /** The receiver of the requests. Proton: the `Receiver` a server example creates on its address. */
   get receiver(): PromiseReceiver {
     return this.receiverLink!;
   }
 
-  /** Stops answering: closes the request receiver and the reply senders. */
+  /**
+   * Stops answering: closes the request receiver and the reply senders (AMQP `detach` with closed=true).
+   * Proton: `Link.close()` on each.
+   */
   async close(options: WaitOptions = {}): Promise<void> {
     await this.receiverLink?.close(options);
     await this.senders.close();

@@ -23,21 +23,30 @@ import type { PromiseConnection } from './connection.js';
 import { PromiseLink } from './link.js';
 import type { Settle, WaitOptions } from './wait.js';
 
-/** Options of `openSender`. */
+/** Options of `openSender`. Proton: the keyword arguments of `Container.create_sender()`. */
 export interface SenderOpenOptions extends WaitOptions {
-  /** The link name. @default `<container-id>-<address>` */
+  /** The link name (AMQP `attach.name`). Proton: `name`. @default `<container-id>-<address>` */
   name?: string;
-  /** The source address. */
+  /** The source address (AMQP `source.address`). Proton: `source`. @default none */
   source?: string;
-  /** Link options (`AtMostOnce`, `AtLeastOnce`...). */
+  /** Link options (`AtMostOnce`, `AtLeastOnce`...). Proton: `options`. @default none */
   options?: LinkOption | readonly LinkOption[];
-  /** How many sends may be unsettled at once; further sends wait their turn. @default 1000 */
+  /**
+   * How many sends may be unsettled at once; further sends wait their turn. proton-ts only: Proton Python
+   * has no counterpart. @default 1000
+   */
   maxInFlight?: number;
-  /** Send again, after a reconnect, what the lost connection left in doubt. @default false */
+  /**
+   * Send again, after a reconnect, what the lost connection left in doubt. proton-ts only: Proton Python
+   * has no counterpart. @default false
+   */
   resend?: boolean;
 }
 
-/** Anything that encodes to a message (a `Message`). */
+/**
+ * Anything that encodes to a message (a `Message`). Proton: what `Sender.send()` takes, a `Message` or its
+ * encoded bytes.
+ */
 export interface SendableMessage {
   /** The message as the AMQP bytes of its sections, the payload of the transfer. */
   encode(): Uint8Array;
@@ -76,7 +85,7 @@ export function checkOutcome(d: Delivery, describe: string): unknown {
  * `BlockingSender`'s waits, without blocking the thread).
  */
 export class PromiseSender extends PromiseLink {
-  /** How many sends may be unsettled at once. */
+  /** How many sends may be unsettled at once (default 1000). proton-ts only: no Proton counterpart. */
   readonly maxInFlight: number;
   private readonly queue: SendRecord[] = [];
   private readonly inFlight = new Set<SendRecord>();
@@ -95,25 +104,33 @@ export class PromiseSender extends PromiseLink {
     this.maxInFlight = options.maxInFlight ?? 1000;
   }
 
-  /** The engine sender. */
+  /** The engine sender. Proton: `Sender`, as `BlockingSender.link` holds it. */
   get sender(): Sender {
     return this.link as Sender;
   }
 
-  /** The target address. */
+  /** The target address. AMQP: `target.address`; Proton: `Link.target.address`. */
   get address(): string | undefined {
     return this.link.target.address;
   }
 
-  /** Sends waiting their turn plus sends unsettled. */
+  /**
+   * Sends waiting their turn plus sends unsettled. proton-ts only: Proton's `Link.queued` and
+   * `Link.unsettled` count only what the engine holds.
+   */
   get pending(): number {
     return this.queue.length + this.inFlight.size;
   }
 
+  /** How the link is named in errors, as Proton's `LinkDetached` text: `sender <name> to <target>`. */
   protected describe(): string {
     return `sender ${this.name} to ${this.link.target.address ?? '(none)'}`;
   }
 
+  /**
+   * Whether the peer's attach carries a target (AMQP `attach.target`); none means it refuses the link.
+   * Proton: `Link.remote_target`.
+   */
   protected accepted(): boolean {
     return this.link.remoteTarget !== undefined;
   }
@@ -121,6 +138,8 @@ export class PromiseSender extends PromiseLink {
   /**
    * Sends `message` and resolves with the receiver's outcome (an `Accepted`; undefined on a link that
    * settles before sending); rejects with `SendException` when it was rejected, released or modified.
+   * Wraps Proton's `Sender.send()` and the delivery's outcome (AMQP `disposition.state`), as
+   * `BlockingSender.send()` waits for it.
    */
   async send(message: SendableMessage, options: WaitOptions = {}): Promise<unknown> {
     return checkOutcome(await this.transmit(message, options), this.describe());
@@ -128,7 +147,8 @@ export class PromiseSender extends PromiseLink {
 
   /**
    * Sends every message of `messages`, keeping up to `maxInFlight` unsettled at once, and resolves with
-   * their outcomes in order; rejects with the first failure (sending no more after it).
+   * their outcomes in order; rejects with the first failure (sending no more after it). proton-ts only:
+   * Proton Python has no counterpart (each is a `Sender.send()`).
    */
   async sendMany(
     messages: Iterable<SendableMessage> | AsyncIterable<SendableMessage>,

@@ -14,31 +14,37 @@ import type { Settle, WaitOptions } from './wait.js';
 /** What a transaction needs of its connection. */
 export type TransactionContext = PromiseConnection;
 
-/** The work of a transaction. */
+/**
+ * The work of a transaction: what runs between the AMQP `declare` and `discharge`. proton-ts only: in
+ * Proton, the code between `on_transaction_declared` and `Transaction.commit()`.
+ */
 export type TransactionBody<T> = (tx: PromiseTransaction) => Promise<T> | T;
 
-/** The transaction handed to the callback. */
+/** The transaction handed to the callback. Wraps Proton's `Transaction` (from `declare_transaction()`). */
 export class PromiseTransaction {
   constructor(
-    /** The container's transaction underneath. */
+    /** The container's transaction underneath. Proton: `Transaction`. */
     readonly transaction: Transaction,
   ) {}
 
-  /** The transaction id the coordinator gave. */
+  /** The transaction id the coordinator gave (AMQP `declared.txn-id`). Proton: `Transaction.id`. */
   get id(): unknown {
     return this.transaction.id;
   }
 
   /**
    * Sends `message` on `sender` under the transaction; resolves with the outcome, which takes effect
-   * only if the transaction commits.
+   * only if the transaction commits (AMQP `transactional-state`). Proton: `Transaction.send(sender, msg)`.
    */
   async send(sender: PromiseSender, message: SendableMessage, options: WaitOptions = {}): Promise<unknown> {
     const d = await sender.transmit(message, options, this.transaction);
     return checkOutcome(d, `sender ${sender.name}`);
   }
 
-  /** Accepts a received message under the transaction: undone if the transaction aborts. */
+  /**
+   * Accepts a received message under the transaction: undone if the transaction aborts (AMQP
+   * `transactional-state` with outcome `accepted`). Proton: `Transaction.accept(delivery)`.
+   */
   accept(delivery: ReceivedDelivery): void {
     this.transaction.accept(delivery.delivery);
   }

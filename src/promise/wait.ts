@@ -6,13 +6,20 @@
  */
 import { OperationAborted, Timeout } from '../errors.js';
 
-/** What every awaitable call of the promise API takes. */
+/**
+ * What every awaitable call of the promise API takes. Proton: the `timeout` argument of the blocking calls
+ * (`BlockingConnection.wait()`); the signal is proton-ts only.
+ */
 export interface WaitOptions {
-  /** Calls the operation off: it rejects with `OperationAborted` and undoes what it started. */
+  /**
+   * Calls the operation off: it rejects with `OperationAborted` and undoes what it started. Default none.
+   * proton-ts only: Proton Python has no counterpart.
+   */
   signal?: AbortSignal | undefined;
   /**
    * Milliseconds before the operation gives up with `Timeout` (and undoes what it started); 0 or
-   * Infinity for no limit. @default the connection's `timeout` (none unless given)
+   * Infinity for no limit. Proton: the blocking calls' `timeout`, in seconds (`Timeout` on expiry).
+   * @default the connection's `timeout` (none unless given)
    */
   timeout?: number | undefined;
 }

@@ -17,7 +17,8 @@ import { tryUtf8, utf8 } from './text.js';
 /**
  * Checks a user name and password on the server: true to let the user in. `authzid` is the identity the
  * client asks to act as, when it asks (undefined for an empty authzid); the callback decides whether
- * `user` may act as it. The strings are exactly what the client sent.
+ * `user` may act as it. The strings are exactly what the client sent (in the AMQP `sasl-init`
+ * `initial-response`). proton-ts only: a Proton server checks passwords through Cyrus SASL instead.
  */
 export type PlainAuthenticator = (
   user: string,

@@ -29,6 +29,7 @@ import { tryUtf8, utf8 } from './text.js';
 /**
  * Finds the stored SCRAM credentials of a user for a mechanism, or undefined when there are none. The user
  * name is what the client sent, unescaped; the client prepared it with SASLprep (approximated as NFKC).
+ * proton-ts only: a Proton server looks users up in Cyrus SASL's database instead.
  */
 export type ScramCredentialLookup = (
   user: string,

@@ -6,7 +6,10 @@ import { createHash, createHmac, pbkdf2Sync, randomBytes, timingSafeEqual } from
 import { InvalidOptionError } from '../errors.js';
 import { saslPrep } from './text.js';
 
-/** The hash functions of the SCRAM mechanisms proton-ts implements. */
+/**
+ * The hash functions of the SCRAM mechanisms proton-ts implements. proton-ts only: Proton leaves SCRAM to
+ * Cyrus SASL.
+ */
 export type ScramHash = 'SHA-1' | 'SHA-256' | 'SHA-512';
 
 /** The SCRAM mechanism names, mapped to their hash function. */
@@ -14,38 +17,45 @@ export const SCRAM_MECHANISMS = {
   'SCRAM-SHA-512': 'SHA-512',
   'SCRAM-SHA-256': 'SHA-256',
   'SCRAM-SHA-1': 'SHA-1',
-} as const satisfies Record<string, ScramHash>;
+} as const satisfies Record<ScramMechanismName, ScramHash>;
 
-/** The name of a SCRAM mechanism. */
-export type ScramMechanismName = keyof typeof SCRAM_MECHANISMS;
+// Spelled out rather than `keyof typeof SCRAM_MECHANISMS`, so the API reference shows the names without
+// making the table public; the `satisfies` above keeps the two in step.
+/**
+ * The name of a SCRAM mechanism, as sent in AMQP `sasl-mechanisms.sasl-server-mechanisms` and
+ * `sasl-init.mechanism`; in Proton, a name for `SASL.allowed_mechs`.
+ */
+export type ScramMechanismName = 'SCRAM-SHA-512' | 'SCRAM-SHA-256' | 'SCRAM-SHA-1';
 
 /** The iteration count {@link scramCredentials} uses by default, as Cyrus SASL; RFC 7677 asks for at least 4096. */
 export const SCRAM_DEFAULT_ITERATIONS = 4096;
 
 /**
  * What a SCRAM server stores for a user instead of the password (RFC 5802 section 3): the password cannot be
- * recovered from it, and it is not enough to log in as the user elsewhere.
+ * recovered from it, and it is not enough to log in as the user elsewhere. proton-ts only: a Proton server
+ * keeps these in Cyrus SASL's user database (`sasldb`).
  */
 export interface ScramCredentials {
-  /** The salt of the key derivation. */
+  /** The salt of the key derivation (RFC 5802 `s`). proton-ts only (no Proton counterpart). */
   readonly salt: Uint8Array;
-  /** The iteration count of the key derivation. */
+  /** The iteration count of the key derivation (RFC 5802 `i`). proton-ts only (no Proton counterpart). */
   readonly iterations: number;
-  /** H(ClientKey). */
+  /** H(ClientKey) (RFC 5802 StoredKey). proton-ts only (no Proton counterpart). */
   readonly storedKey: Uint8Array;
-  /** HMAC(SaltedPassword, "Server Key"). */
+  /** HMAC(SaltedPassword, "Server Key") (RFC 5802 ServerKey). proton-ts only (no Proton counterpart). */
   readonly serverKey: Uint8Array;
 }
 
-/** Options of {@link scramCredentials}. */
+/** Options of {@link scramCredentials}. proton-ts only (no Proton counterpart). */
 export interface ScramCredentialsOptions {
   /**
-   * The salt.
+   * The salt. proton-ts only (no Proton counterpart).
    * @default 16 random bytes
    */
   salt?: Uint8Array;
   /**
    * The iteration count; higher costs an attacker holding the stored credentials more, and every login more.
+   * proton-ts only (no Proton counterpart).
    * @default 4096
    */
   iterations?: number;
@@ -93,7 +103,8 @@ export function safeEqual(a: Uint8Array, b: Uint8Array): boolean {
 
 /**
  * The credentials a SCRAM server stores for a password. The password is prepared as the client prepares
- * it (SASLprep, RFC 4013).
+ * it (SASLprep, RFC 4013). proton-ts only: a Proton server's SCRAM users are made with Cyrus SASL's
+ * `saslpasswd2` tool instead.
  * @throws InvalidOptionError for an unknown hash, an empty salt or an iteration count that is not a
  * positive integer.
  */

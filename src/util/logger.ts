@@ -13,13 +13,22 @@
  * module instead.
  */
 export interface Logger {
-  /** Detail for following the library's work step by step. */
+  /** Detail for following the library's work step by step. Proton Python: the `proton` logger's `debug`. */
   debug(msg: string, ...args: unknown[]): void;
-  /** Events worth knowing in normal operation, such as a reconnect. */
+  /**
+   * Events worth knowing in normal operation, such as a reconnect.
+   * Proton Python: the `proton` logger's `info`.
+   */
   info(msg: string, ...args: unknown[]): void;
-  /** Something went wrong and was handled, such as a rejected connection attempt. */
+  /**
+   * Something went wrong and was handled, such as a rejected connection attempt. Proton Python: the `proton`
+   * logger's `warning`.
+   */
   warn(msg: string, ...args: unknown[]): void;
-  /** A failure the application should see, such as a peer closing a link with an error. */
+  /**
+   * A failure the application should see, such as a peer closing a link with an error. Proton Python: the
+   * `proton` logger's `error`.
+   */
   error(msg: string, ...args: unknown[]): void;
 }
 
@@ -33,7 +42,10 @@ export const NULL_LOGGER: Logger = Object.freeze({
   error: ignore,
 });
 
-/** Takes one line of the frame trace, without its newline. */
+/**
+ * Takes one line of the frame trace, without its newline. Proton Python: `Transport.tracer`, which is also
+ * given the transport.
+ */
 export type FrameTracer = (line: string) => void;
 
 /** The environment variables read here: `process.env`, or a stand-in for tests. */
