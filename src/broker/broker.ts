@@ -4,8 +4,9 @@
  * address with the topic prefix, or a terminus with the `topic` capability; durable subscriptions, see
  * durable.ts), dynamic nodes (temporary reply queues), ANONYMOUS-RELAY (routing by the message's `to`),
  * selectors, browsing, redelivery of what consumers release, fail or leave unsettled, local
- * transactions (see transactions.ts), limits on connections, sessions, links and queue depth (see
- * limits.ts), and a clean shutdown.
+ * transactions (see transactions.ts), limits on connections, sessions, links, queue depth, and each
+ * connection's unsettled deliveries and buffered bytes (see limits.ts), access control by user and
+ * address (see acl.ts), a count of failed logins, and a clean shutdown.
  */
 import { randomUUID } from 'node:crypto';
 import {
@@ -21,15 +22,18 @@ import {
   Sender,
   State,
 } from '../index.js';
+import { AccessGuard, type Acl, printable } from './acl.js';
 import { type Durable, DurableSubscriptions } from './durable.js';
 import { Incoming } from './incoming.js';
 import {
   type BrokerLimits,
+  consumerNodes,
   openLinks,
   openSessions,
   overLimit,
   ProducerCredit,
   resolveLimits,
+  UnsettledDeliveries,
 } from './limits.js';
 import { Outcomes } from './outcomes.js';
 import { type Consumer, Node } from './queue.js';
@@ -59,6 +63,16 @@ export interface BrokerOptions extends BrokerLimits {
   logger?: Logger;
   /** Abort a transaction not discharged within this many ms. @default none (no timeout) */
   transactionTimeout?: number;
+  /** Who may send to and receive from which addresses (see acl.ts). @default none: everyone, everything */
+  acl?: Acl;
+}
+
+/** What the broker has refused, counted since it started. */
+export interface BrokerStats {
+  /** Connections whose SASL exchange failed (each closed with `amqp:unauthorized-access`). */
+  authFailures: number;
+  /** Links and relayed messages refused by the ACL. */
+  accessDenied: number;
 }
 
 /** Options of {@link Broker.shutdown}. */
@@ -81,10 +95,16 @@ export class Broker extends MessagingHandler {
   readonly connections = new Set<Connection>();
   /** The node of each link (a consumer's source, a producer's target). */
   readonly nodeOf = new WeakMap<Link, Node>();
+  /** What the broker has refused. */
+  readonly stats: BrokerStats = { authFailures: 0, accessDenied: 0 };
+  /** The ACL in force, if any. */
+  private readonly guard: AccessGuard | undefined;
   private readonly durableOf = new WeakMap<Link, Durable>();
   private readonly topicPrefix: string;
   private readonly limit: number;
   private readonly credit: ProducerCredit;
+  /** The deliveries sent to each connection and not settled (maxUnsettledPerConnection). */
+  private readonly unsettled: UnsettledDeliveries;
   private readonly outcomes: Outcomes;
   private readonly incoming: Incoming;
   /** The coordinator links (receivers of declares and discharges). */
@@ -100,7 +120,9 @@ export class Broker extends MessagingHandler {
     this.limits = resolveLimits(options);
     this.topicPrefix = options.topicPrefix ?? 'topic://';
     this.limit = options.redeliveryLimit ?? 5;
+    this.guard = options.acl && new AccessGuard(options.acl, this.logger, this.stats);
     this.credit = new ProducerCredit(options.window ?? 100, this.limits.maxQueueDepth);
+    this.unsettled = new UnsettledDeliveries(this.limits.maxUnsettledPerConnection);
     this.transactions = new TransactionManager(
       options.transactionTimeout,
       (ms, f) => {
@@ -136,7 +158,7 @@ export class Broker extends MessagingHandler {
   node(address: string, topic = false, temporary = false): Node {
     let n = this.nodes.get(address);
     if (n === undefined) {
-      n = new Node(address, topic || address.startsWith(this.topicPrefix), temporary);
+      n = new Node(address, topic || address.startsWith(this.topicPrefix), temporary, this.unsettled);
       this.nodes.set(address, n);
     }
     return n;
@@ -214,6 +236,20 @@ export class Broker extends MessagingHandler {
     this.untrack(event.connection);
   }
 
+  /**
+   * A failed login is counted and logged as a warning (the reason names the user tried, never the
+   * password); the transport has sent the failed outcome and closes the connection itself.
+   */
+  override onTransportError(event: Event): void {
+    const t = event.transport;
+    const outcome = t?.server ? t.sasl?.outcome : undefined;
+    if (outcome !== undefined && outcome !== 0) {
+      const n = ++this.stats.authFailures;
+      const why = printable(t?.condition?.description ?? `outcome ${outcome}`);
+      this.logger.warn(`login failed (${n} since start): ${why}`);
+    } else super.onTransportError(event);
+  }
+
   onTransportClosed(event: Event): void {
     this.untrack(event.connection);
   }
@@ -246,6 +282,8 @@ export class Broker extends MessagingHandler {
     const max = this.limits.maxLinksPerConnection;
     if (openLinks(link.connection, link) >= max)
       return this.refuse(link, overLimit('maxLinksPerConnection', max));
+    const denied = this.guard?.refusal(link);
+    if (denied !== undefined) return this.refuse(link, denied);
     if (link instanceof Sender) this.openConsumer(link);
     else this.openProducer(link as Receiver);
   }
@@ -354,6 +392,8 @@ export class Broker extends MessagingHandler {
       this.coordinators.delete(link);
       this.transactions.abortOwnedBy(link);
     }
+    // Its deliveries go with it: they no longer count against its connection's unsettled limit.
+    const resumed = this.unsettled.linkGone(link);
     const node = this.nodeOf.get(link);
     if (node === undefined) return;
     this.nodeOf.delete(link);
@@ -369,6 +409,12 @@ export class Broker extends MessagingHandler {
     if (durable !== undefined && closed) this.durables.delete(durable);
     if (node.temporary && node.consumers.length === 0) this.nodes.delete(node.address);
     else this.dispatch(node);
+    if (resumed) this.resume(link.connection);
+  }
+
+  /** A connection is under its unsettled limit again: the nodes its consumers take from are dispatched. */
+  private resume(c: Connection): void {
+    for (const n of consumerNodes(c, this.nodeOf)) this.dispatch(n);
   }
 
   // Messages ------------------------------------------------------------------------------------------
@@ -393,7 +439,10 @@ export class Broker extends MessagingHandler {
     const link = event.receiver!;
     this.container = event.container;
     const target = this.nodeOf.get(link);
-    this.incoming.receive(delivery, event.message!, link, target);
+    // On the anonymous relay, the ACL is checked for each message's address.
+    const relayed = target === undefined && !this.coordinators.has(link);
+    if (!(relayed && this.guard?.refuseRelayed(delivery, event.message!.address)))
+      this.incoming.receive(delivery, event.message!, link, target);
     this.credit.topUp(link, target);
   }
 
@@ -407,5 +456,29 @@ export class Broker extends MessagingHandler {
 
   override onReleased(event: Event): void {
     this.outcomes.released(event.delivery!);
+  }
+
+  /**
+   * A consumer settled a delivery (after its outcome, if it gave one): it no longer counts against the
+   * connection's unsettled limit, and one at the limit is sent to again.
+   */
+  override onSettled(event: Event): void {
+    const d = event.delivery!;
+    if (!d.outgoing) return;
+    this.outcomes.settledWithoutOutcome(d);
+    if (this.unsettled.settled(d)) this.resume(d.link.connection);
+  }
+
+  /**
+   * Each transfer in: a connection holding more than maxBufferedBytesPerConnection of unread messages
+   * (multi-frame ones still arriving, on all its links) is cut off. Its transport fails, so none of its
+   * input is read after the close; a close alone would let it send on until it read ours.
+   */
+  onDelivery(event: Event): void {
+    const c = event.connection;
+    const max = this.limits.maxBufferedBytesPerConnection;
+    if (c === undefined || event.receiver === undefined || c.incomingBytes <= max) return;
+    const over = overLimit('maxBufferedBytesPerConnection', max);
+    c.transport?.fail(over.name, over.description ?? '');
   }
 }

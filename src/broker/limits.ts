@@ -1,20 +1,25 @@
 /**
- * The embedded broker's limits: how many connections, sessions and links it serves, and how deep a
- * queue may grow. An endpoint over a limit is closed with `amqp:resource-limit-exceeded` and a
- * description naming the limit; the broker lives on. Queue depth is enforced by flow control: a link
- * sending into a node gets credit only for the room the node has left, so a full queue stops its
- * producers until its consumers drain it.
+ * The embedded broker's limits: how many connections, sessions and links it serves, how deep a
+ * queue may grow, and how much one connection may make it hold (unsettled deliveries, buffered bytes).
+ * An endpoint over a limit is closed with `amqp:resource-limit-exceeded` and a description naming the
+ * limit; the broker lives on. Queue depth is enforced by flow control: a link sending into a node gets
+ * credit only for the room the node has left, so a full queue stops its producers until its consumers
+ * drain it. Unsettled deliveries are bounded the same way, from the other side: a connection holding
+ * its limit is sent nothing more until it settles.
  */
 import {
   Condition,
   type Connection,
+  type Delivery,
   ErrorCondition,
   InvalidOptionError,
+  type Link,
   type Receiver,
+  Sender,
   type Session,
   State,
 } from '../index.js';
-import type { Node } from './queue.js';
+import type { DeliveryGate, Node } from './queue.js';
 
 /** The limits, each a whole number >= 1 (or `Infinity` for none). */
 export interface BrokerLimits {
@@ -31,6 +36,23 @@ export interface BrokerLimits {
    * @default 10000
    */
   maxQueueDepth?: number;
+  /**
+   * Deliveries the broker sent one connection (all its consumers) that it has not settled: the peer has
+   * neither settled them nor given an outcome the broker settles on. A connection holding this many is
+   * sent nothing more until it settles some, whatever credit it grants, so a consumer that never settles
+   * pins at most this many messages. The default matches `maxQueueDepth`: such a consumer holds at most
+   * one full queue's worth, far above what a client's prefetch asks for (Proton's is 10, rhea's 500).
+   * @default 10000
+   */
+  maxUnsettledPerConnection?: number;
+  /**
+   * Bytes of incoming messages one connection may make the broker hold: multi-frame messages still
+   * arriving, over all its links (a whole message is taken into its queue as it completes, so this also
+   * bounds the largest message). Past it the connection is closed at once, with no more of its input
+   * read: flow control counts messages, not bytes, so nothing else stops a peer that opens many links
+   * and leaves a large message unfinished on each. @default 67108864 (64 MiB)
+   */
+  maxBufferedBytesPerConnection?: number;
 }
 
 export const DEFAULT_LIMITS: Readonly<Required<BrokerLimits>> = Object.freeze({
@@ -38,6 +60,8 @@ export const DEFAULT_LIMITS: Readonly<Required<BrokerLimits>> = Object.freeze({
   maxSessionsPerConnection: 256,
   maxLinksPerConnection: 1000,
   maxQueueDepth: 10_000,
+  maxUnsettledPerConnection: 10_000,
+  maxBufferedBytesPerConnection: 64 * 1024 * 1024,
 });
 
 /** The limits asked for, checked, with the defaults filled in. */
@@ -130,4 +154,68 @@ export class ProducerCredit {
     link.flow(n);
     return n;
   }
+}
+
+/**
+ * The deliveries the broker sent each connection and has not settled, counted as they go out and as
+ * their consumers settle them (see {@link BrokerLimits.maxUnsettledPerConnection}). Nodes ask it before
+ * each delivery; the broker tells it of settlements and of links that go (their deliveries go with them).
+ */
+export class UnsettledDeliveries implements DeliveryGate {
+  private readonly byConnection = new WeakMap<Connection, number>();
+  private readonly byLink = new WeakMap<Link, number>();
+  /** The deliveries counted: a settlement is counted off once, however often the peer reports it. */
+  private readonly counted = new WeakSet<Delivery>();
+
+  constructor(private readonly max: number) {}
+
+  /** The unsettled deliveries sent on `c`. */
+  held(c: Connection): number {
+    return this.byConnection.get(c) ?? 0;
+  }
+
+  mayDeliver(link: Sender): boolean {
+    return this.held(link.connection) < this.max;
+  }
+
+  sent(d: Delivery): void {
+    if (d.settled) return;
+    this.counted.add(d);
+    this.byLink.set(d.link, (this.byLink.get(d.link) ?? 0) + 1);
+    this.byConnection.set(d.link.connection, this.held(d.link.connection) + 1);
+  }
+
+  /** The peer settled `d`. Returns true when this let its connection under the limit again. */
+  settled(d: Delivery): boolean {
+    const n = this.byLink.get(d.link);
+    // Not counted, counted off already, or its link gone (and its count with it).
+    if (!this.counted.delete(d) || n === undefined) return false;
+    this.byLink.set(d.link, n - 1);
+    return this.drop(d.link.connection, 1);
+  }
+
+  /** A link went away: its deliveries no longer count. Returns true as for {@link settled}. */
+  linkGone(link: Link): boolean {
+    const n = this.byLink.get(link);
+    if (n === undefined) return false;
+    this.byLink.delete(link);
+    return this.drop(link.connection, n);
+  }
+
+  private drop(c: Connection, n: number): boolean {
+    const before = this.held(c);
+    this.byConnection.set(c, before - n);
+    return before >= this.max && before - n < this.max;
+  }
+}
+
+/** The nodes the consumers of `c` take from (to dispatch once `c` may be sent to again). */
+export function consumerNodes(c: Connection, nodeOf: WeakMap<Link, Node>): Set<Node> {
+  const nodes = new Set<Node>();
+  if (!open(c)) return nodes;
+  for (const l of c.links) {
+    const n = l instanceof Sender && open(l) ? nodeOf.get(l) : undefined;
+    if (n !== undefined) nodes.add(n);
+  }
+  return nodes;
 }

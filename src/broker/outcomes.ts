@@ -96,6 +96,15 @@ export class Outcomes {
     if (back !== undefined && !this.transactional(d, back)) this.outcome(d, back);
   }
 
+  /**
+   * The consumer settled with no outcome the broker acts on (none, or a non-terminal state): the message
+   * goes back as a failed delivery, as when a consumer goes away without settling, rather than staying
+   * taken until its link goes.
+   */
+  settledWithoutOutcome(d: Delivery): void {
+    if (this.host.nodeOf.get(d.link)?.outstanding.has(d)) this.outcome(d, FAILED);
+  }
+
   private outcome(d: Delivery, back: Back): Entry | undefined {
     const node = this.host.nodeOf.get(d.link);
     if (node === undefined) return undefined;

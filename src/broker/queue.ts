@@ -52,6 +52,17 @@ export type Back = 'drop' | { failed: boolean; elsewhere?: boolean };
 /** The message was tried and failed (released, modified with delivery-failed, left unsettled). */
 export const FAILED: Back = { failed: true };
 
+/** Whether a consumer's connection may be sent another unsettled delivery, and the count of those sent. */
+export interface DeliveryGate {
+  /** Whether `link` may be sent one more delivery now. */
+  mayDeliver(link: Sender): boolean;
+  /** A delivery went out. */
+  sent(d: Delivery): void;
+}
+
+/** No limit: every consumer with credit is sent to. */
+const OPEN_GATE: DeliveryGate = { mayDeliver: () => true, sent: () => {} };
+
 export class Node {
   readonly messages: Entry[] = [];
   readonly consumers: Consumer[] = [];
@@ -71,6 +82,8 @@ export class Node {
     readonly topic: boolean,
     /** Deleted when its last consumer goes (a dynamic node). */
     readonly temporary: boolean,
+    /** Asked before each delivery that will stay unsettled (the per-connection limit). */
+    private readonly gate: DeliveryGate = OPEN_GATE,
   ) {}
 
   /**
@@ -99,12 +112,12 @@ export class Node {
     return any;
   }
 
-  /** Sends what the consumers have credit for. */
+  /** Sends what the consumers have credit for (and their connections room, see {@link DeliveryGate}). */
   dispatch(): void {
     if (this.topic) {
       for (const c of this.consumers) {
         const backlog = c.subscription?.backlog;
-        while (backlog !== undefined && backlog.length > 0 && c.link.credit > 0)
+        while (backlog !== undefined && backlog.length > 0 && this.mayTake(c))
           this.deliver(c, backlog.shift()!);
       }
       return;
@@ -125,7 +138,7 @@ export class Node {
       const c = this.pick(takers, e);
       if (c === undefined) {
         // Nobody can take this one; stop early when nobody can take anything.
-        if (!takers.some((t) => t.link.credit > 0)) break;
+        if (!takers.some((t) => this.mayTake(t))) break;
         i++;
         continue;
       }
@@ -139,13 +152,18 @@ export class Node {
   private pick(takers: Consumer[], e: Entry): Consumer | undefined {
     for (let k = 0; k < takers.length; k++) {
       const c = takers[(this.next + k) % takers.length]!;
-      if (c.link.credit <= 0) continue;
+      if (!this.mayTake(c)) continue;
       if (e.notTo?.has(c.link)) continue;
       if (c.selects !== undefined && !c.selects(e.message)) continue;
       this.next = (this.next + k + 1) % takers.length;
       return c;
     }
     return undefined;
+  }
+
+  /** Whether a consumer may be sent a message it acquires: it has credit, and its connection room. */
+  private mayTake(c: Consumer): boolean {
+    return c.link.credit > 0 && this.gate.mayDeliver(c.link);
   }
 
   private deliver(c: Consumer, e: Entry, copy = false): void {
@@ -161,6 +179,7 @@ export class Node {
     }
     e.acquired = true;
     this.outstanding.set(d, e);
+    this.gate.sent(d);
   }
 
   /**

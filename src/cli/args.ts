@@ -24,8 +24,10 @@ export const USAGE = `usage: proton-ts <command> [options]
 
 commands:
   broker  [--host H] [--port P] [--tls-cert F --tls-key F [--tls-ca F]] [--users FILE]
-          [--allow-anonymous] [--max-frame-size N] [--idle-timeout S] [--max-connections N]
-          [--max-queue-depth N] [-v]            run the embedded broker
+          [--allow-anonymous] [--acl FILE] [--max-frame-size N] [--idle-timeout S]
+          [--max-connections N] [--max-queue-depth N] [--max-unsettled-per-connection N]
+          [--max-buffered-bytes-per-connection N] [-v]
+                                                run the embedded broker
   passwd  USER [--iterations N]                 print the users file records of USER, the password
                                                 read from stdin
   send    URL [--count N] [--body TEXT | --file F] [--property k=v ...] [--durable] [--presettled]

@@ -1,10 +1,11 @@
 /**
  * `proton-ts broker`: the embedded broker on a port, with TLS, users (SASL PLAIN and SCRAM from a users
- * file), frame and idle limits, and a clean shutdown on SIGINT and SIGTERM: the port closes, every
+ * file), an ACL of who may send to and receive from which addresses, frame and idle limits, a count of
+ * failed logins, and a clean shutdown on SIGINT and SIGTERM: the port closes, every
  * client is sent a close (`amqp:connection:forced`) and the process exits 0 once they have answered (or
  * after a grace period).
  */
-import { Broker, type BrokerOptions } from '../broker/index.js';
+import { Acl, Broker, type BrokerOptions } from '../broker/index.js';
 import { Users } from '../broker/users.js';
 import { Container, type Event, type ListenOptions, type Logger, SSLDomain, SSLException } from '../index.js';
 import { type CommandIo, noMore, type OutStream, parse, seconds, UsageError, wholeNumber } from './args.js';
@@ -34,10 +35,13 @@ export function brokerConfig(args: string[]): BrokerConfig {
     'tls-ca': { type: 'string' },
     users: { type: 'string' },
     'allow-anonymous': { type: 'boolean' },
+    acl: { type: 'string' },
     'max-frame-size': { type: 'string' },
     'idle-timeout': { type: 'string' },
     'max-connections': { type: 'string' },
     'max-queue-depth': { type: 'string' },
+    'max-unsettled-per-connection': { type: 'string' },
+    'max-buffered-bytes-per-connection': { type: 'string' },
     verbose: { type: 'boolean', short: 'v' },
   });
   noMore('broker', positionals);
@@ -62,6 +66,13 @@ export function brokerConfig(args: string[]): BrokerConfig {
     broker.maxConnections = wholeNumber('max-connections', values['max-connections'], 0, 1);
   if (values['max-queue-depth'] !== undefined)
     broker.maxQueueDepth = wholeNumber('max-queue-depth', values['max-queue-depth'], 0, 1);
+  const unsettled = values['max-unsettled-per-connection'];
+  if (unsettled !== undefined)
+    broker.maxUnsettledPerConnection = wholeNumber('max-unsettled-per-connection', unsettled, 0, 1);
+  const buffered = values['max-buffered-bytes-per-connection'];
+  if (buffered !== undefined)
+    broker.maxBufferedBytesPerConnection = wholeNumber('max-buffered-bytes-per-connection', buffered, 0, 1);
+  if (values.acl !== undefined) broker.acl = loadAcl(values.acl);
   return { host: values.host ?? '0.0.0.0', port, listen, broker, verbose: values.verbose === true, users };
 }
 
@@ -95,6 +106,14 @@ function loadUsers(file: string): Users {
     return Users.load(file);
   } catch (e) {
     throw new UsageError(`option --users: ${(e as Error).message}`);
+  }
+}
+
+function loadAcl(file: string): Acl {
+  try {
+    return Acl.load(file);
+  } catch (e) {
+    throw new UsageError(`option --acl: ${(e as Error).message}`);
   }
 }
 
@@ -184,6 +203,8 @@ export async function brokerCommand(
   io.stdout.write(`broker listening on ${hostPort(config.host, acceptor.port)}\n`);
   if (config.users !== undefined)
     logger.info(`users file: ${config.users} user${config.users === 1 ? '' : 's'}`);
+  const acl = config.broker.acl;
+  if (acl !== undefined) logger.info(`ACL: ${acl.size} rule${acl.size === 1 ? '' : 's'}`);
   const running = container.run();
   const shutdown = () => {
     signals.off('SIGINT', shutdown);

@@ -60,6 +60,12 @@ export class Send extends MessagingHandler {
     this.failure ??= describeFailure(e.transport?.condition);
     this.bar.finish();
   }
+  /** A refused link (an ACL's amqp:unauthorized-access, say) is a failure, not a quiet exit 0. */
+  override onLinkError(e: Event): void {
+    this.failure ??= describeFailure(e.link?.remoteCondition);
+    this.bar.finish();
+    e.connection!.close();
+  }
   override onDisconnected(): void {
     this.sent = this.confirmed;
   }

@@ -16,15 +16,21 @@ import type { Transport } from './transport.js';
  * fields, what the peer's open said (`undefined` until it arrives). Proton: `Connection`.
  */
 export class Connection extends Endpoint {
-  /** The container-id sent in the open. */
+  /**
+   * The container-id sent in the open (AMQP: `open.container-id`). Proton: `Connection.container`.
+   * @default ''
+   */
   containerId = '';
-  /** The hostname sent in the open (the virtual host); also the SASL hostname. */
+  /**
+   * The hostname sent in the open (the virtual host); also the SASL hostname. AMQP: `open.hostname`;
+   * Proton: `Connection.hostname`.
+   */
   hostname: string | undefined = undefined;
-  /** The user to authenticate as (SASL). */
+  /** The user to authenticate as (SASL). Proton: `Connection.user`. */
   user: string | undefined = undefined;
-  /** The password (SASL); never printed. */
+  /** The password (SASL); never printed. Proton: `Connection.password`. */
   password: string | undefined = undefined;
-  /** The authorization identity asked for (SASL authzid). */
+  /** The authorization identity asked for (SASL authzid). Proton: `Connection.authorization`. */
   authorization: string | undefined = undefined;
   /**
    * Capabilities this side offers, sent in the open's offered-capabilities (Proton:
@@ -36,11 +42,17 @@ export class Connection extends Endpoint {
    * `Connection.desired_capabilities`).
    */
   desiredCapabilities: string[] | undefined = undefined;
-  /** Locales we may write in (IETF language tags), sent in the open. */
+  /**
+   * Locales we may write in (IETF language tags). AMQP: `open.outgoing-locales`; Proton Python has no
+   * counterpart.
+   */
   outgoingLocales: string[] | undefined = undefined;
-  /** Locales we accept, sent in the open. */
+  /** Locales we accept. AMQP: `open.incoming-locales`; Proton Python has no counterpart. */
   incomingLocales: string[] | undefined = undefined;
-  /** Connection properties, sent in the open (keys are symbols). */
+  /**
+   * Connection properties, sent in the open (keys are symbols). AMQP: `open.properties`; Proton:
+   * `Connection.properties`.
+   */
   properties: Map<AmqpValue, AmqpValue> | undefined = undefined;
 
   /** The container-id of the peer's open (Proton: `Connection.remote_container`). */
@@ -51,18 +63,27 @@ export class Connection extends Endpoint {
   remoteOfferedCapabilities: string[] | undefined = undefined;
   /** The desired-capabilities of the peer's open (Proton: `Connection.remote_desired_capabilities`). */
   remoteDesiredCapabilities: string[] | undefined = undefined;
-  /** The outgoing-locales of the peer's open: the languages it may write in. */
+  /**
+   * The outgoing-locales of the peer's open: the languages it may write in. AMQP: `open.outgoing-locales`;
+   * Proton Python has no counterpart.
+   */
   remoteOutgoingLocales: string[] | undefined = undefined;
-  /** The incoming-locales of the peer's open: the languages it reads. */
+  /**
+   * The incoming-locales of the peer's open: the languages it reads. AMQP: `open.incoming-locales`; Proton
+   * Python has no counterpart.
+   */
   remoteIncomingLocales: string[] | undefined = undefined;
   /** The properties of the peer's open, keys as symbols (Proton: `Connection.remote_properties`). */
   remoteProperties: Map<AmqpValue, AmqpValue> | undefined = undefined;
 
-  /** Every session, in creation order. */
+  /**
+   * Every session, in creation order. Proton Python walks them with `Connection.session_head(mask)` and
+   * `Session.next(mask)`.
+   */
   readonly sessions: Session[] = [];
-  /** The collector events go to, when one is attached. */
+  /** The collector events go to, when one is attached. Proton C: `pn_connection_collector`. */
   collector: Collector | undefined = undefined;
-  /** The transport the connection is bound to. */
+  /** The transport the connection is bound to. Proton: `Connection.transport`. */
   transport: Transport | undefined = undefined;
 
   /** @internal The open is owed to the peer. */
@@ -75,13 +96,13 @@ export class Connection extends Endpoint {
   private lastWork: Session | Link | undefined = undefined;
   private lastWorkSize = 0;
 
-  /** Attaches an event collector (and queues `connection_init` into it). */
+  /** Attaches an event collector (and queues `connection_init` into it). Proton: `Connection.collect()`. */
   collect(collector: Collector): void {
     this.collector = collector;
     collector.put(EventType.connectionInit, this);
   }
 
-  /** Opens the connection. */
+  /** Opens the connection: an AMQP open is owed to the peer. Proton: `Connection.open()`. */
   open(): void {
     if (this.localState !== State.LOCAL_UNINIT) return;
     this.localState = State.LOCAL_ACTIVE;
@@ -90,7 +111,10 @@ export class Connection extends Endpoint {
     this.transport?.wake();
   }
 
-  /** Closes the connection. */
+  /**
+   * Closes the connection (opening it first if need be): an AMQP close is owed, with `condition` as its
+   * error. Proton: `Connection.close()`, which sends `Endpoint.condition`.
+   */
   close(condition?: Condition): void {
     if (this.localState === State.LOCAL_CLOSED) return;
     if (this.localState === State.LOCAL_UNINIT) this.open();
@@ -101,7 +125,7 @@ export class Connection extends Endpoint {
     this.transport?.wake();
   }
 
-  /** A new session (not yet opened). */
+  /** A new session (not yet opened). Proton: `Connection.session()`. */
   session(): Session {
     const s = new Session(this);
     this.sessions.push(s);
@@ -109,9 +133,22 @@ export class Connection extends Endpoint {
     return s;
   }
 
-  /** Every link of every session. */
+  /**
+   * Every link of every session. Proton Python walks them with `Connection.link_head(mask)` and
+   * `Link.next(mask)`.
+   */
   get links(): Link[] {
     return this.sessions.flatMap((s) => s.links);
+  }
+
+  /**
+   * Bytes of incoming messages the connection holds unread, over all its links: multi-frame deliveries
+   * still arriving, and whole ones the application has not read yet. A server reads it to bound what one
+   * peer makes it buffer; 0 when no transport is bound. Proton Python counts per session
+   * (`Session.incoming_bytes`).
+   */
+  get incomingBytes(): number {
+    return this.transport?.bufferedBytes ?? 0;
   }
 
   /** @internal Queues an event about `context`. */

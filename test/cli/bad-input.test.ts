@@ -26,6 +26,8 @@ describe('bad input: exit 2 with a message naming the option, the argument or th
   const dir = mkdtempSync(join(tmpdir(), 'proton-ts-bad-'));
   const badUsers = join(dir, 'users');
   writeFileSync(badUsers, 'alice:PLAIN:ok\nbob\n');
+  const badAcl = join(dir, 'acl');
+  writeFileSync(badAcl, '# rules\nalice send orders\nalice publish orders\n');
   after(() => rmSync(dir, { recursive: true, force: true }));
 
   const cases: [string[], RegExp][] = [
@@ -52,6 +54,9 @@ describe('bad input: exit 2 with a message naming the option, the argument or th
     ],
     [['broker', '--users', '/no/such/users'], /option --users: \/no\/such\/users: cannot read: ENOENT/],
     [['broker', '--users', badUsers], /option --users: .*users, line 2: expected USER:KIND:DATA/],
+    [['broker', '--acl', '/no/such/acl'], /option --acl: \/no\/such\/acl: cannot read: ENOENT/],
+    [['broker', '--acl', badAcl], /option --acl: .*acl, line 3: unknown action 'publish'/],
+    [['broker', '--acl'], /broker: Option '--acl <value>' argument missing/],
     [['broker', 'extra'], /broker: unexpected argument 'extra'/],
     [['send'], /send needs a URL/],
     [['send', 'localhost:amqpx/q'], /bad URL 'localhost:amqpx\/q': .*port/],

@@ -140,6 +140,61 @@ describe('proton-ts broker --users', { timeout: 60_000 }, () => {
   });
 });
 
+describe('proton-ts broker --acl, and failed logins', { timeout: 60_000 }, () => {
+  const dir = mkdtempSync(join(tmpdir(), 'proton-ts-acl-'));
+  let broker: BrokerChild;
+  const login = (user: string, password: string) => ({
+    user,
+    password,
+    allowedMechs: 'PLAIN',
+    allowInsecureMechs: true,
+  });
+
+  before(async () => {
+    writeFileSync(join(dir, 'users'), 'alice:PLAIN:wonderland\nbob:PLAIN:builder\n');
+    writeFileSync(
+      join(dir, 'acl'),
+      '# alice sends orders, bob reads them\nalice send orders\nbob receive orders\n',
+    );
+    broker = await BrokerChild.start('--users', join(dir, 'users'), '--acl', join(dir, 'acl'), '-v');
+  });
+
+  after(async () => {
+    await broker?.kill();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('sends where the ACL allows; elsewhere the link is refused with amqp:unauthorized-access', async () => {
+    const url = (user: string, password: string, address: string) =>
+      `${broker.host.replace('127', `${user}:${password}@127`)}/${address}`;
+    const ok = await runCli(['send', url('alice', 'wonderland', 'orders'), '--count', '1']);
+    assert.equal(ok.status, 0, ok.stderr);
+    const denied = await runCli(['send', url('bob', 'builder', 'orders'), '--count', '1']);
+    assert.equal(denied.status, 1);
+    assert.match(denied.stderr, /amqp:unauthorized-access/);
+    assert.match(denied.stderr, /user 'bob' may not send to 'orders'/);
+    assert.match(broker.stderr, /warn: access denied: user 'bob' may not send to 'orders'/);
+    const got = await runCli(['receive', url('bob', 'builder', 'orders'), '--count', '1', '--timeout', '5']);
+    assert.equal(got.status, 0, got.stderr);
+    assert.match(broker.stderr, /info: ACL: 2 rules/);
+  });
+
+  it('a failed login is closed, logged as a warning naming the user, and the broker serves on', async () => {
+    for (let i = 0; i < 3; i++) {
+      const r = await connectOnce(broker.host, login('alice', `guess-${i}`));
+      assert.equal(r.opened, false);
+      assert.equal(r.condition?.name, UNAUTHORIZED);
+    }
+    const warned = broker.stderr.split('\n').filter((l) => l.includes('warn: login failed'));
+    assert.equal(warned.length, 3, broker.stderr);
+    assert.match(warned[2]!, /\(3 since start\): .*user 'alice'/);
+    assert.doesNotMatch(broker.stderr, /guess-/, 'no password in the log');
+    assert.equal(broker.child.exitCode, null, 'still running');
+    const good = await connectOnce(broker.host, login('alice', 'wonderland'));
+    assert.equal(good.opened, true, JSON.stringify(good.condition));
+  });
+});
+
 describe('proton-ts broker: frames, idle timeout, shutdown', { timeout: 60_000 }, () => {
   it('--max-frame-size and --idle-timeout are in the open frame (idle-time-out advertised at half)', async () => {
     const b = await BrokerChild.start('--max-frame-size', '4096', '--idle-timeout', '6');

@@ -13,6 +13,7 @@ export const RELIABILITY_DOC = fileURLToPath(new URL('../../../docs/reliability.
 const TITLES: Record<string, string> = {
   faults: 'Fault injection',
   security: 'Security checks',
+  'faults-proton': "Fault injection against Proton's example broker",
 };
 
 /** Replaces the section `name` with a heading, the date, and one bullet per line of `lines`. */

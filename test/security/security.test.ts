@@ -5,6 +5,8 @@
  * CA is the only one trusted. Certificates are made at test time with openssl (test/support/certs.ts,
  * plus an expired one made here).
  *
+ * The broker refuses what its ACL does not allow and counts failed logins (secured-broker.ts).
+ *
  * With WRITE_RELIABILITY=1 the checks made are written to docs/reliability.md (security markers).
  */
 import assert from 'node:assert/strict';
@@ -13,21 +15,28 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { inspect, promisify } from 'node:util';
+import { Acl } from '../../src/broker/acl.js';
 import { Container } from '../../src/container/container.js';
 import type { Event } from '../../src/container/event.js';
 import type { ConnectOptions } from '../../src/container/options.js';
 import { SSLDomain } from '../../src/container/ssl-domain.js';
 import { Url } from '../../src/container/url.js';
 import { MessagingHandler } from '../../src/handlers/messaging-handler.js';
+import { Message } from '../../src/message/message.js';
 import type { Logger } from '../../src/util/logger.js';
 import { makeTestCerts, opensslAvailable, type TestCerts } from '../support/certs.js';
 import { HOST } from '../support/container-harness.js';
 import { writeReliabilitySection } from './reliability-doc.js';
+import { Attempt, as, run, startSecuredBroker } from './secured-broker.js';
 
 const PASSWORD = 'S3cr3t-Pa55word-xyzzy';
 const DEADLINE = 20_000;
 const skip = opensslAvailable() || process.env.CI === 'true' ? false : 'no openssl command';
 const checks: string[] = [];
+// Once every suite of the file has run (a skipped one adds nothing).
+after(() => {
+  if (process.env.WRITE_RELIABILITY === '1') writeReliabilitySection('security', checks);
+});
 
 interface Outcome {
   opened: boolean;
@@ -289,10 +298,7 @@ describe('TLS verification by default, with clear reasons', { skip, timeout: 60_
     certs = await makeTestCerts();
     expired = await makeExpired(certs);
   });
-  after(() => {
-    certs?.remove();
-    if (process.env.WRITE_RELIABILITY === '1') writeReliabilitySection('security', checks);
-  });
+  after(() => certs?.remove());
 
   const refused = (o: Outcome, pattern: RegExp, what: string) => {
     assert.equal(o.opened, false, what);
@@ -332,5 +338,68 @@ describe('TLS verification by default, with clear reasons', { skip, timeout: 60_
     const ok = await tlsAttempt(certs.server, (p) => `amqps://localhost:${p}`, { sslDomain: pinned() });
     assert.equal(ok.opened, true, JSON.stringify(ok.condition));
     checks.push('server signed by the pinned CA: accepted');
+  });
+});
+
+// ----------------------------------------------------------------------------------------------
+// The broker: ACL and failed logins
+
+describe('the broker: ACL and failed logins', { timeout: 60_000 }, () => {
+  it('failed logins in a row are each closed, counted and logged; the broker serves on', async () => {
+    const b = await startSecuredBroker();
+    const n = 20;
+    const start = performance.now();
+    const tries: Attempt[] = [];
+    for (let i = 0; i < n; i++) {
+      const a = new Attempt(
+        b.url,
+        { user: 'alice', password: `${PASSWORD}-${i}` },
+        { receive: 'q', count: 1 },
+      );
+      await run(a);
+      tries.push(a);
+    }
+    const ms = (performance.now() - start) / n;
+    assert.ok(
+      tries.every((a) => !a.opened && a.saslOutcome === 1),
+      'all refused with outcome auth',
+    );
+    assert.ok(tries.every((a) => a.transportError?.startsWith('amqp:unauthorized-access: ')));
+    assert.equal(b.broker.stats.authFailures, n);
+    const deadline = Date.now() + 3000;
+    while (b.failedCloses.length < n && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+    assert.equal(b.failedCloses.length, n, 'the broker closed each connection');
+    assert.ok(!b.logger.lines.join('\n').includes(PASSWORD), 'no password in the broker log');
+    const good = new Attempt(b.url, as('alice'), { send: 'q', messages: [new Message({ body: 1 })] });
+    await run(good);
+    assert.deepEqual(good.outcomes, ['accepted']);
+    checks.push(
+      `broker: ${n} wrong passwords in a row: each refused (amqp:unauthorized-access, SASL outcome 1) and ` +
+        `closed by the broker, stats.authFailures = ${b.broker.stats.authFailures}, ` +
+        `${ms.toFixed(1)} ms a refusal; the next right password logs in`,
+    );
+  });
+
+  it('the ACL refuses links and relayed messages it does not allow', async () => {
+    const b = await startSecuredBroker(Acl.of(['alice send orders', 'bob receive orders']));
+    const send = new Attempt(b.url, as('alice'), { send: 'orders', messages: [new Message({ body: 1 })] });
+    const steal = new Attempt(b.url, as('alice'), { receive: 'orders', count: 1 });
+    const anon = new Attempt(b.url, 'anonymous', { send: 'orders', messages: [new Message({ body: 2 })] });
+    const relay = new Attempt(b.url, as('bob'), {
+      send: undefined,
+      messages: [new Message({ address: 'orders', body: 3 })],
+    });
+    await run(send, steal, anon, relay);
+    assert.deepEqual(send.outcomes, ['accepted']);
+    assert.match(steal.linkError ?? '', /^amqp:unauthorized-access: user 'alice' may not receive from/);
+    assert.match(anon.linkError ?? '', /^amqp:unauthorized-access: user 'anonymous' may not send to/);
+    assert.deepEqual(relay.outcomes, [
+      "rejected amqp:unauthorized-access: user 'bob' may not send to 'orders'",
+    ]);
+    assert.equal(b.broker.stats.accessDenied, 3);
+    checks.push(
+      'broker ACL: an allowed send accepted; a receive, an anonymous send and a relayed message not ' +
+        `allowed refused with amqp:unauthorized-access naming user and address (stats.accessDenied = ${b.broker.stats.accessDenied})`,
+    );
   });
 });
