@@ -191,6 +191,12 @@ function readField(d: Decoder, f: FieldSpec, spec: CompositeSpec): unknown {
   const at = d.pos;
   const code = d.u8(f.name);
   if (code === Code.null) return undefined;
+  // The short strings and symbols of addresses, subjects and content types, read without the checks below
+  // (a str8 is what a string or untyped field holds, a sym8 what a symbol field holds: same result).
+  if (!f.multiple) {
+    if (code === Code.str8 && (f.kind === 'string' || f.kind === '*')) return d.utf8(d.u8('string'));
+    if (code === Code.sym8 && f.kind === 'symbol') return d.symbol(d.u8('symbol'));
+  }
   if (f.multiple && (code === Code.array8 || code === Code.array32)) {
     if (f.kind === '*' || f.kind === 'composite') return (d.body(code) as AmqpArray).elements;
     const arr = d.array(code);
@@ -357,7 +363,10 @@ export function writeSymbolKeyedMap(
   e.endCompound(start, count, Code.map32);
 }
 
-/** Encodes a composite object (an `Open`, an `Accepted`, a `Source`...) into a new Buffer. */
+/**
+ * Encodes a composite object (an `Open`, an `Accepted`, a `Source`...) into a new Buffer, as the AMQP
+ * described list its class names. proton-ts only: Proton Python encodes them inside its engine.
+ */
 export function encodeComposite(obj: object, options: EncodeOptions = {}): Buffer {
   const e = new Encoder(new ByteWriter(256), options);
   writeComposite(e, obj);
@@ -365,8 +374,9 @@ export function encodeComposite(obj: object, options: EncodeOptions = {}): Buffe
 }
 
 /**
- * Decodes one value where described values of the spec's composite types become objects of their
- * classes; other described values stay {@link Described}.
+ * Decodes one value where described values of the AMQP spec's composite types become objects of their
+ * classes; other described values stay {@link Described}. proton-ts only: Proton Python's
+ * `Data.get_object()` gives every described value as a `Described`.
  */
 export function decodeComposite(bytes: Uint8Array, options: DecodeOptions = {}): unknown {
   return decodeWith(bytes, options, (d) => {

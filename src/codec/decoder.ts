@@ -8,6 +8,7 @@ import { isUtf8 } from 'node:buffer';
 import { DecodeError } from '../errors.js';
 import type { NodeBuffer } from './byte-writer.js';
 import { Code, TYPE_OF_CODE } from './format-codes.js';
+import { CACHED_MAX_BYTES, cachedAscii } from './string-cache.js';
 import {
   AmqpArray,
   AmqpSymbol,
@@ -31,15 +32,23 @@ import {
   Uuid,
 } from './types.js';
 
-/** Limits on what the decoder accepts. */
+/**
+ * Limits on what the AMQP decoder accepts. proton-ts only: Proton Python's `Data.decode()` takes no options.
+ */
 export interface DecodeOptions {
-  /** How deep lists, maps, arrays and described values may nest. @default 128 */
+  /**
+   * How deep AMQP lists, maps, arrays and described values may nest. proton-ts only: Proton Python has no
+   * such option.
+   * @default 128
+   */
   maxDepth?: number;
 }
 
 const TWO_63 = 2 ** 63;
 const MAX_DATE_MS = 8.64e15;
-/** Array elements of zero width (null, true...) take no bytes, so their count needs its own bound: per decode. */
+/**
+ * Array elements of zero width (null, true...) take no bytes, so their count needs its own bound: per decode.
+ */
 const MAX_ZERO_WIDTH_ELEMENTS = 65536;
 
 function asBuffer(bytes: Uint8Array): Buffer {
@@ -141,8 +150,15 @@ export class Decoder {
     const b = this.buf;
     const start = this.pos;
     const end = start + n;
-    let ascii = true;
-    for (let i = start; i < end; i++) {
+    if (n <= CACHED_MAX_BYTES) {
+      const cached = cachedAscii(b, start, end);
+      if (cached !== undefined) {
+        this.pos = end;
+        return cached;
+      }
+    }
+    let ascii = n > CACHED_MAX_BYTES;
+    for (let i = start; ascii && i < end; i++) {
       if (b[i]! > 0x7f) {
         ascii = false;
         break;
@@ -167,6 +183,13 @@ export class Decoder {
     const b = this.buf;
     const start = this.pos;
     const end = start + n;
+    if (n <= CACHED_MAX_BYTES) {
+      const cached = cachedAscii(b, start, end);
+      if (cached !== undefined) {
+        this.pos = end;
+        return cached;
+      }
+    }
     for (let i = start; i < end; i++) {
       if (b[i]! > 0x7f) {
         if (!isUtf8(b.subarray(start, end))) throw new DecodeError('symbol is neither ASCII nor UTF-8', i);
@@ -500,7 +523,10 @@ export function decodeWith<T>(bytes: Uint8Array, options: DecodeOptions, read: (
   }
 }
 
-/** Decodes exactly one value; bytes left over are an error. */
+/**
+ * Decodes exactly one AMQP value; bytes left over are an error. Proton Python: `Data.decode()` then
+ * `Data.get_object()`, which leave the extra bytes unread instead.
+ */
 export function decode(bytes: Uint8Array, options: DecodeOptions = {}): AmqpValue {
   return decodeWith(bytes, options, (d) => {
     const v = d.value();
@@ -509,7 +535,10 @@ export function decode(bytes: Uint8Array, options: DecodeOptions = {}): AmqpValu
   });
 }
 
-/** Decodes a concatenation of values, to the end of the bytes. */
+/**
+ * Decodes a concatenation of AMQP values, to the end of the bytes. Proton Python: `Data.decode()` until the
+ * bytes are used up, then `Data.get_object()` on each value.
+ */
 export function decodeAll(bytes: Uint8Array, options: DecodeOptions = {}): AmqpValue[] {
   return decodeWith(bytes, options, (d) => {
     const out: AmqpValue[] = [];

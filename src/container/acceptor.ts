@@ -15,22 +15,56 @@ import { SocketDriver } from '../io/socket-driver.js';
 import type { ContainerCore, TlsDomain } from './options.js';
 import { describeTlsError, peerSubject, recordTlsInfo } from './ssl-domain.js';
 
-/** Options of `Container.listen`. */
+/**
+ * Options of `Container.listen` (Proton: `Container.listen(url, ssl_domain)` takes only the SSL domain;
+ * the rest are proton-ts additions).
+ */
 export interface ListenOptions {
-  /** TLS settings: every connection is TLS (or either, with `allowUnsecured`). */
+  /**
+   * TLS settings: every connection is TLS (or either, with `allowUnsecured`). Proton: the `ssl_domain`
+   * argument of `Container.listen`.
+   * @default none: plain AMQP, unless the URL is amqps (then the container's server domain)
+   */
   sslDomain?: TlsDomain;
-  /** The handler of the accepted connections' events (instead of the container's). */
+  /**
+   * The handler of the accepted connections' events (instead of the container's). Proton: the `handler`
+   * of `Container.acceptor(host, port, handler)`.
+   * @default the container's handler
+   */
   handler?: object;
   /** SASL on the accepted connections. @default ANONYMOUS offered, and a bare AMQP header accepted */
   sasl?: ServerSaslLayerOptions | false;
-  /** The idle timeout of accepted connections, in ms. */
+  /**
+   * The idle timeout of accepted connections, in ms; half of it is advertised (AMQP: `open.idle-time-out`;
+   * Proton: `Transport.idle_timeout`, in seconds). 0 for none.
+   * @default 0
+   */
   heartbeat?: number;
-  /** The largest frame accepted. */
+  /**
+   * The largest frame accepted (AMQP: `open.max-frame-size`; Proton: `Transport.max_frame_size`).
+   * @default 1048576
+   */
   maxFrameSize?: number;
-  /** Milliseconds for the headers and SASL exchange to complete (see `TransportOptions`). @default 30000 */
+  /**
+   * Milliseconds for the headers and SASL exchange to complete (see `TransportOptions`). proton-ts only:
+   * Proton Python has no such limit.
+   * @default 30000
+   */
   handshakeTimeout?: number;
-  /** The most empty frames a second a client may send (see `TransportOptions`). @default 1000 */
+  /**
+   * The most empty frames a second a client may send (see `TransportOptions`); AMQP: empty frames are
+   * heartbeats. proton-ts only: Proton Python has no such limit.
+   * @default 1000
+   */
   maxEmptyFrameRate?: number;
+  /**
+   * The most bytes waiting for a client to read: written to its socket and not yet flushed, and, while
+   * the socket is full, messages sent on its credit and not yet written. Past it the connection fails
+   * with `amqp:resource-limit-exceeded` (the client is taken not to be reading) and its socket is
+   * destroyed. proton-ts only: Proton has no such limit.
+   * @default 67108864 (64 MiB)
+   */
+  maxWriteBuffer?: number;
 }
 
 /** What an acceptor needs of the container to serve a socket. */
@@ -45,6 +79,10 @@ export interface AcceptorHost extends ContainerCore {
   driverClosed(driver: SocketDriver): void;
 }
 
+/**
+ * A listening socket, made by `container.listen()`; each connection it accepts is served by the container.
+ * Proton: the `Acceptor` that `Container.listen` returns (`proton._reactor.Acceptor`).
+ */
 export class Acceptor {
   private readonly server: net.Server;
   private closed = false;
@@ -58,7 +96,10 @@ export class Acceptor {
    */
   constructor(
     private readonly host: AcceptorHost,
-    /** The options `listen` was given: the address, SSL domain, SASL and limits of accepted connections. */
+    /**
+     * The options `listen` was given: the address, SSL domain, SASL and limits of accepted connections.
+     * proton-ts only: Proton keeps its SSL domain private (`Acceptor.set_ssl_domain()`).
+     */
     readonly options: ListenOptions,
   ) {
     if (options.sslDomain !== undefined) this.tlsServer(options.sslDomain);
@@ -66,7 +107,10 @@ export class Acceptor {
     this.server.on('error', () => this.close());
   }
 
-  /** Starts listening; resolves with the port (useful with port 0). */
+  /**
+   * Starts listening; resolves with the port (useful with port 0). Proton listens in the `Acceptor`
+   * constructor; `container.listen()` calls this.
+   */
   listen(hostname: string, port: number): Promise<number> {
     return new Promise((resolve, reject) => {
       this.server.once('error', reject);
@@ -77,12 +121,12 @@ export class Acceptor {
     });
   }
 
-  /** The port listened on. */
+  /** The port listened on. proton-ts only: Proton Python's `Acceptor` does not expose it. */
   get port(): number {
     return (this.server.address() as net.AddressInfo | null)?.port ?? 0;
   }
 
-  /** Stops listening (connections already accepted go on). */
+  /** Stops listening (connections already accepted go on). Proton: `Acceptor.close()`. */
   close(): void {
     if (this.closed) return;
     this.closed = true;
@@ -176,10 +220,11 @@ export class Acceptor {
       t.setSasl(new SaslLayer(t, { server: { optional: true, externalIdentity: identity, ...o.sasl } }));
     }
     t.bind(c);
-    const driver = new SocketDriver(t, {
-      schedule: () => this.host.requestTurn(),
-      closed: (d) => this.host.driverClosed(d),
-    });
+    const driver = new SocketDriver(
+      t,
+      { schedule: () => this.host.requestTurn(), closed: (d) => this.host.driverClosed(d) },
+      { maxWriteBuffer: o.maxWriteBuffer },
+    );
     driver.attach(socket, true);
     this.host.accepted(c, driver, this);
   }

@@ -105,10 +105,11 @@ export class Connector {
       );
     }
     t.bind(c);
-    const driver = new SocketDriver(t, {
-      schedule: () => this.container.requestTurn(),
-      closed: (d) => this.lost(d),
-    });
+    const driver = new SocketDriver(
+      t,
+      { schedule: () => this.container.requestTurn(), closed: (d) => this.lost(d) },
+      { maxWriteBuffer: o.maxWriteBuffer },
+    );
     this.driver = driver;
     this.open(driver, url, secure).catch((e: unknown) => {
       const message = e instanceof Error ? e.message : String(e);

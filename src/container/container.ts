@@ -21,21 +21,27 @@ import { Connector } from './connector.js';
 import { dispatch } from './dispatch.js';
 import { Event } from './event.js';
 import { applyLinkOptions, type LinkOption } from './link-options.js';
-import type { ConnectOptions } from './options.js';
+import { type ConnectOptions, checkMaxWriteBuffer } from './options.js';
 import { SSLDomain } from './ssl-domain.js';
 import { Task } from './task.js';
 import { TaskQueue } from './task-queue.js';
 import { declareTransaction, type Transaction } from './transaction.js';
 import { Url } from './url.js';
 
-/** Options of a container, given as the last constructor argument. */
+/**
+ * Options of a container, given as the last constructor argument (Proton: the `**kwargs` of
+ * `Container(*handlers, **kwargs)`).
+ */
 export interface ContainerOptions {
   /**
    * The container-id sent in the open of every connection it makes (Proton: `Container.container_id`).
    * @default a random UUID
    */
   containerId?: string;
-  /** Where diagnostics go. @default no logging */
+  /**
+   * Where diagnostics go. proton-ts only: Proton Python logs to the `proton` logger of Python's `logging`.
+   * @default no logging
+   */
   logger?: Logger;
 }
 
@@ -88,9 +94,14 @@ export class Container {
    * @default a random UUID
    */
   readonly containerId: string;
-  /** Where diagnostics go. @default no logging */
+  /**
+   * Where diagnostics go. proton-ts only: Proton Python logs to the `proton` logger of Python's `logging`.
+   * @default no logging
+   */
   readonly logger: Logger;
-  /** The root handler: the handlers given to the constructor are its children. */
+  /**
+   * The root handler: the handlers given to the constructor are its children (Proton: `Container.handler`).
+   */
   readonly handler: {
     /** The handlers given to the constructor, in order, each offered every event. */
     handlers: object[];
@@ -105,7 +116,10 @@ export class Container {
     /** The domain of amqps listeners made without one (Proton: `Container.ssl.server`). */
     server: new SSLDomain(SSLDomain.MODE_SERVER),
   };
-  /** Set once `stop()` was called (or a handler failed). @default false */
+  /**
+   * Set once `stop()` was called (or a handler failed). proton-ts only: Proton keeps it private (`_stop`).
+   * @default false
+   */
   stopped = false;
 
   private readonly collector = new Collector();
@@ -298,6 +312,7 @@ export class Container {
   connect(url?: string | Url | ConnectOptions, options: ConnectOptions = {}): Connection {
     const o: ConnectOptions =
       typeof url === 'string' || url instanceof Url ? { ...options, url } : { ...url, ...options };
+    checkMaxWriteBuffer(o.maxWriteBuffer);
     let urls: Url[];
     if (o.urls !== undefined && o.urls.length > 0) urls = o.urls.map((u) => new Url(u));
     else if (o.url !== undefined) urls = [new Url(o.url)];
@@ -350,6 +365,7 @@ export class Container {
    * `Container.listen`.
    */
   async listen(url: string | Url, options: ListenOptions = {}): Promise<Acceptor> {
+    checkMaxWriteBuffer(options.maxWriteBuffer);
     const u = new Url(url);
     if (options.sslDomain === undefined && u.scheme === 'amqps')
       options = { ...options, sslDomain: this.ssl.server };

@@ -8,10 +8,14 @@ import { ProtonError } from '../errors.js';
 import type { Link } from './link.js';
 
 /** A delivery state: an outcome (`Accepted`, `Rejected`, `Released`, `Modified`), `Received`, a
- * transactional state, or an unknown described value kept as it came. */
+ * transactional state, or an unknown described value kept as it came. AMQP: the `delivery-state` in
+ * `transfer.state` and `disposition.state`; Proton: `Disposition` (its `type` a `DispositionType`). */
 export type DeliveryStateValue = DeliveryState | AmqpValue;
 
-/** Misuse of a delivery (settling twice, writing to a received one). */
+/**
+ * Misuse of a delivery (settling twice, writing to a received one), with condition `amqp:illegal-state`.
+ * proton-ts only: Proton Python has no delivery exception.
+ */
 export class DeliveryError extends ProtonError {
   constructor(message: string) {
     super(message, { condition: 'amqp:illegal-state' });
@@ -26,13 +30,19 @@ export class DeliveryError extends ProtonError {
  */
 export class Delivery {
   /**
-   * The session-scoped delivery-id of its transfers, once assigned (when its first transfer is written or
-   * read).
+   * The session-scoped delivery-id of its transfers (AMQP: `transfer.delivery-id`), once assigned (when
+   * its first transfer is written or read); -1 before. Proton keeps it internal.
    */
   id = -1;
-  /** The local state (outcome) set by `update`. Proton: `Delivery.local_state`. */
+  /**
+   * The local state (outcome) set by `update`, sent as AMQP `disposition.state`. Proton: `Delivery.local`
+   * (a `Disposition`; `Delivery.local_state` is its type).
+   */
   local: DeliveryStateValue | undefined = undefined;
-  /** The state the peer set. Proton: `Delivery.remote_state`. */
+  /**
+   * The state the peer set, from its `disposition.state` (or `transfer.state`). Proton: `Delivery.remote`
+   * (a `Disposition`; `Delivery.remote_state` is its type).
+   */
   remote: DeliveryStateValue | undefined = undefined;
   /** Settled here (Proton Python has no such flag: there a delivery settled here is done with). */
   settled = false;

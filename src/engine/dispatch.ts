@@ -30,13 +30,19 @@ import { ProtocolError, type Transport } from './transport.js';
 /** Transfers taken on a link without credit before it counts as a peer ignoring credit. */
 export const MAX_CREDIT_OVERRUN = 100;
 
+function partsLength(parts: readonly Uint8Array[]): number {
+  let n = 0;
+  for (const p of parts) n += p.length;
+  return n;
+}
+
 /** Applies one AMQP frame's performative. */
 export function dispatchFrame(
   t: Transport,
   c: Connection,
   channel: number,
   body: unknown,
-  payload: Buffer,
+  payload: Buffer | readonly Uint8Array[],
 ): void {
   if (body instanceof Open) return handleOpen(t, c, body);
   if (!t.remoteOpened)
@@ -224,6 +230,8 @@ function handleFlow(s: Session, flow: Flow): void {
     return;
   }
   const link = linkOf(s, flow.handle, 'flow');
+  // A flow for a link we detached, sent before the peer saw our detach: nothing to apply or echo.
+  if (link.localState === State.LOCAL_CLOSED) return;
   if (link instanceof Sender) {
     if (flow.linkCredit !== undefined)
       link.remoteFlow(flow.deliveryCount, flow.linkCredit, flow.drain ?? false);
@@ -237,7 +245,11 @@ function handleFlow(s: Session, flow: Flow): void {
   s.connection.emit(EventType.linkFlow, link);
 }
 
-function handleTransfer(t: Transport, s: Session, tr: Transfer, payload: Buffer): void {
+/**
+ * A transfer: `payload` is its bytes, one view of the frame, or several views when the frame came in
+ * several reads (a large frame is not copied together: see Transport.handleFrameParts).
+ */
+function handleTransfer(t: Transport, s: Session, tr: Transfer, payload: Buffer | readonly Uint8Array[]): void {
   if (s.incomingWindow <= 0) {
     throw new ProtocolError(ErrorCondition.windowViolation, 'a transfer beyond the session incoming window');
   }
@@ -249,6 +261,13 @@ function handleTransfer(t: Transport, s: Session, tr: Transfer, payload: Buffer)
       ErrorCondition.notAllowed,
       `a transfer on handle ${tr.handle}, which is our sender`,
     );
+  }
+  // We detached the link and the peer has not answered yet: its handle stays bound until its own detach
+  // comes, and what it sent before seeing ours is no error. Such a transfer used a frame of the session
+  // window (counted above) but is the link's no more: it is dropped, and its frame of window given back.
+  if (link.localState === State.LOCAL_CLOSED) {
+    windowUsed(s, true);
+    return;
   }
   let d = link.incoming[link.incoming.length - 1];
   if (d === undefined || !d.partial) {
@@ -296,32 +315,69 @@ function handleTransfer(t: Transport, s: Session, tr: Transfer, payload: Buffer)
     s.connection.emit(EventType.delivery, d);
     return;
   }
-  if (payload.length > 0) {
-    d.chunks.push(payload);
-    d.size += payload.length;
-    d.transferred += payload.length;
-    s.incomingBytes += payload.length;
-    t.bufferedBytes += payload.length;
+  const n = Array.isArray(payload) ? partsLength(payload) : (payload as Buffer).length;
+  if (n > 0) {
+    // Checked before the bytes are kept: a message past the limit is the link's error, not the connection's.
+    const max = link.maxMessageSize;
+    if (max !== 0 && d.transferred + n > Number(max)) return messageTooLarge(s, link, d, max);
+    if (Array.isArray(payload)) {
+      for (const part of payload as readonly Uint8Array[]) if (part.length > 0) d.chunks.push(part);
+    } else d.chunks.push(payload as Buffer);
+    d.size += n;
+    d.transferred += n;
+    s.incomingBytes += n;
+    t.bufferedBytes += n;
     if (t.bufferedBytes > t.maxBufferedBytes) {
       throw new ProtocolError(
         ErrorCondition.resourceLimitExceeded,
         `more than ${t.maxBufferedBytes} bytes of incoming deliveries held unread`,
       );
     }
-    const max = link.maxMessageSize;
-    if (max !== 0 && d.transferred > Number(max)) {
-      throw new ProtocolError(
-        ErrorCondition.messageSizeExceeded,
-        `a message of more than ${max} bytes on link '${link.name}'`,
-      );
-    }
   }
   d.partial = tr.more ?? false;
-  if (s.incomingWindow < s.advertisedWindow >> 1 && s.incomingCapacity === 0) {
-    s.flowPending = true;
-    s.connection.work(s);
-  }
+  windowUsed(s, false);
   s.connection.emit(EventType.delivery, d);
+}
+
+/**
+ * A transfer used a frame of the session window. With no capacity set, a flow reopens the window once
+ * half of it is used. With one, the window follows the bytes held, which reading frees; a frame that
+ * was `dropped` holds none, so the window it used may be given back at once.
+ */
+function windowUsed(s: Session, dropped: boolean): void {
+  if (s.incomingCapacity === 0) {
+    if (s.incomingWindow < s.advertisedWindow >> 1) {
+      s.flowPending = true;
+      s.connection.work(s);
+    }
+  } else if (dropped) s.bytesRead(0);
+}
+
+/**
+ * A delivery grew past the link's max-message-size: as the spec has it, a link error. The partial
+ * delivery is dropped and its bytes freed (the window they held given back), and the link is detached
+ * with `amqp:link:message-size-exceeded`; the session, the connection and the other links go on. The
+ * application learns it from the `link_local_close` event and the link's condition.
+ */
+function messageTooLarge(s: Session, link: Receiver, d: Delivery, max: number | bigint): void {
+  const i = link.incoming.lastIndexOf(d);
+  if (i >= 0) link.incoming.splice(i, 1);
+  const held = d.size;
+  d.chunks = [];
+  d.size = 0;
+  // Done with on both sides: the detach ends it, so nothing (no disposition) is owed for it.
+  d.settled = true;
+  d.remoteSettled = true;
+  link.forget(d);
+  if (link.current === undefined) link.current = link.incoming[0];
+  s.bytesRead(held);
+  windowUsed(s, true);
+  link.close(
+    new Condition(
+      ErrorCondition.messageSizeExceeded,
+      `a message of more than ${max} bytes on link '${link.name}'`,
+    ),
+  );
 }
 
 function handleDisposition(s: Session, disp: Disposition): void {

@@ -36,7 +36,10 @@ export const ReceiverSettleMode = {
   second: 1,
 } as const;
 
-/** Misuse of a link (sending on a closed link, reading from a sender). */
+/**
+ * Misuse of a link (sending on a closed link, reading from a sender), with condition `amqp:illegal-state`
+ * unless told otherwise. Proton: `LinkException`.
+ */
 export class LinkError extends ProtonError {
   constructor(message: string, condition = 'amqp:illegal-state') {
     super(message, { condition });
@@ -49,9 +52,9 @@ export class LinkError extends ProtonError {
  * the peer sent in its attach, and are `undefined` or the spec's default until it has. Proton: `Link`.
  */
 export abstract class Link extends Endpoint {
-  /** The local handle, once attached; -1 before. */
+  /** The local handle (AMQP: `attach.handle`), once attached; -1 before. Proton keeps it internal. */
   handle = -1;
-  /** The peer's handle, once it attached; -1 before. */
+  /** The handle of the peer's AMQP attach, once it came; -1 before. Proton keeps it internal. */
   remoteHandle = -1;
   /** The local source. Proton: `Link.source`. */
   readonly source: Terminus = new Terminus('source');
@@ -75,7 +78,11 @@ export abstract class Link extends Endpoint {
    * @default 0 (first)
    */
   remoteRcvSettleMode: number = ReceiverSettleMode.first;
-  /** The largest message this side accepts, in bytes; 0 for no limit. Proton: `Link.max_message_size`. */
+  /**
+   * The largest message this side accepts, in bytes; 0 for no limit. A receiver getting a larger one
+   * drops it and closes the link with `amqp:link:message-size-exceeded` (Proton 0.37 only advertises it).
+   * Proton: `Link.max_message_size`.
+   */
   maxMessageSize: number | bigint = 0;
   /**
    * The largest message the peer accepts, in bytes, from its attach's max-message-size; 0 for no limit. A
@@ -87,24 +94,42 @@ export abstract class Link extends Endpoint {
   properties: Map<AmqpValue, AmqpValue> | undefined = undefined;
   /** The link properties of the peer's attach (Proton: `Link.remote_properties`). */
   remoteProperties: Map<AmqpValue, AmqpValue> | undefined = undefined;
-  /** The capabilities this side offers, sent in the attach's offered-capabilities (symbols). */
+  /**
+   * The capabilities this side offers, as symbols (AMQP: `attach.offered-capabilities`). Proton Python
+   * has no counterpart.
+   */
   offeredCapabilities: string[] | undefined = undefined;
-  /** The capabilities this side asks of the peer, sent in the attach's desired-capabilities (symbols). */
+  /**
+   * The capabilities this side asks of the peer, as symbols (AMQP: `attach.desired-capabilities`). Proton
+   * Python has no counterpart.
+   */
   desiredCapabilities: string[] | undefined = undefined;
-  /** The offered-capabilities of the peer's attach (Proton: `Link.remote_offered_capabilities`). */
+  /** The peer's AMQP `attach.offered-capabilities`. Proton Python has no counterpart. */
   remoteOfferedCapabilities: string[] | undefined = undefined;
-  /** The desired-capabilities of the peer's attach (Proton: `Link.remote_desired_capabilities`). */
+  /** The peer's AMQP `attach.desired-capabilities`. Proton Python has no counterpart. */
   remoteDesiredCapabilities: string[] | undefined = undefined;
-  /** Properties sent with this link's next flow (keys are symbols). */
+  /**
+   * Properties sent with this link's next flow, keys as symbols (AMQP: `flow.properties`). Proton Python
+   * has no counterpart.
+   */
   flowProperties: Map<AmqpValue, AmqpValue> | undefined = undefined;
-  /** The properties of the peer's last flow for this link. */
+  /** The peer's last AMQP `flow.properties` for this link. Proton Python has no counterpart. */
   remoteFlowProperties: Map<AmqpValue, AmqpValue> | undefined = undefined;
-  /** The unsettled map sent in the attach (for resuming durable links). */
+  /**
+   * The unsettled map sent in the attach, for resuming durable links (AMQP: `attach.unsettled`). Proton
+   * Python has no counterpart.
+   */
   unsettled: Map<AmqpValue, AmqpValue> | undefined = undefined;
-  /** The unsettled map of the peer's attach: delivery tags to their states, for link recovery. */
+  /**
+   * The peer's AMQP `attach.unsettled`: delivery tags to their states, for link recovery. Proton Python
+   * has no counterpart.
+   */
   remoteUnsettled: Map<AmqpValue, AmqpValue> | undefined = undefined;
 
-  /** The spec's delivery-count, part of the link's flow state (Proton C: `pn_link_delivery_count`). */
+  /**
+   * The link's delivery-count, part of its flow state (AMQP: `flow.delivery-count`, starting from
+   * `attach.initial-delivery-count`). Proton keeps it internal.
+   */
   deliveryCount = 0;
   /** @internal The link-credit the spec's flow control gives: for a sender, what it may still send. */
   linkCredit = 0;
@@ -226,7 +251,8 @@ export abstract class Link extends Endpoint {
 
   /**
    * Throws a {@link LinkError} (`amqp:illegal-state`) when the link or its connection was closed here, so
-   * that `what` (an action such as "send") is refused rather than lost.
+   * that `what` (an action such as "send") is refused rather than lost. proton-ts only: Proton has no
+   * counterpart.
    */
   protected checkOpen(what: string): void {
     if (this.localState === State.LOCAL_CLOSED) throw new LinkError(`cannot ${what}: the link is closed`);
@@ -236,7 +262,7 @@ export abstract class Link extends Endpoint {
   }
 }
 
-/** The sending end of a link. */
+/** The sending end of a link (AMQP: `attach.role` sender). Proton: `Sender`. */
 export class Sender extends Link {
   readonly isSender = true;
   private nextTag = 1;
@@ -374,7 +400,7 @@ export class Sender extends Link {
   initialDeliveryCount = 0;
 }
 
-/** The receiving end of a link. */
+/** The receiving end of a link (AMQP: `attach.role` receiver). Proton: `Receiver`. */
 export class Receiver extends Link {
   readonly isSender = false;
   /** @internal Deliveries received and not yet advanced past, in order. */
@@ -421,7 +447,8 @@ export class Receiver extends Link {
   }
 
   /**
-   * Whether a drain asked for is still under way (the sender still holds credit). Proton: `Link.draining`.
+   * Whether a drain asked for is still under way (the sender still holds credit). Proton:
+   * `Receiver.draining()`.
    */
   draining(): boolean {
     return this.drain && this.linkCredit > 0;

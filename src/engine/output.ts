@@ -221,12 +221,29 @@ function writeDetach(t: Transport, s: Session, l: Link): void {
   s.linksByHandle.delete(l.handle);
 }
 
+/**
+ * The output after which no more transfer frames are written in a turn: a bound on the transport's output
+ * buffer (at least one frame always goes, however large the peer's max-frame-size).
+ */
+export const OUTPUT_PER_TURN = 1 << 20;
+
+/** The smallest transfer payload sent as views rather than copied (see Transport.outputByViews). */
+const VIEW_MIN = 32 * 1024;
+
 /** Writes the transfers of a sender's deliveries, in order, as far as credit and the peer's window allow. */
 function writeTransfers(t: Transport, s: Session, l: Sender): void {
   if (l.localState === State.LOCAL_CLOSED && !l.detachPending) return;
+  // The peer detached the link: it drops whatever we would send on it now.
+  if (l.remoteState === State.REMOTE_CLOSED) return;
   const q = l.unsent;
   let started = false;
   while (q.length > 0) {
+    // A turn's output is bounded: the rest waits for the socket to take this (its drain wakes us), so a
+    // sender with credit for hundreds of large messages does not copy them all into memory at once.
+    if (t.outputBytes >= OUTPUT_PER_TURN) {
+      l.connection.work(l);
+      break;
+    }
     const d = q[0]!;
     if (!d.started) {
       if (d.aborted) {
@@ -247,7 +264,11 @@ function writeTransfers(t: Transport, s: Session, l: Sender): void {
       started = true;
     }
     writeDeliveryFrames(t, s, l, d);
-    if (!d.transferredAll) break; // the window closed, or the rest of a streamed delivery is to come
+    if (!d.transferredAll) {
+      // The window closed, or the rest of a streamed delivery is to come, or this turn's output is full.
+      if (d.size > 0 && t.outputBytes >= OUTPUT_PER_TURN && s.remoteIncomingWindow > 0) l.connection.work(l);
+      break;
+    }
     q.shift();
     if (d.settled) l.forget(d);
   }
@@ -260,6 +281,7 @@ function writeDeliveryFrames(t: Transport, s: Session, l: Sender, d: Delivery): 
   const first = d.transferred === 0 && !d.firstFrameSent;
   for (let firstFrame = first; ; firstFrame = false) {
     if (s.remoteIncomingWindow <= 0) return;
+    if (!firstFrame && t.outputBytes >= OUTPUT_PER_TURN) return; // the rest in a later turn (see writeTransfers)
     if (!firstFrame && d.size === 0 && !d.done && !d.aborted) return; // waiting for more bytes
     const start = beginFrame(w, FrameType.amqp, s.channel);
     w.u8(Code.described);
@@ -322,24 +344,30 @@ function writeDeliveryFrames(t: Transport, s: Session, l: Sender, d: Delivery): 
     }
     const room = Math.max(0, t.remoteMaxFrameSize - (w.pos - start));
     const take = Math.min(room, d.size);
-    if (take > 0) {
-      w.ensure(take);
-      let left = take;
-      while (left > 0) {
-        const chunk = d.chunks[0]!;
-        const k = Math.min(chunk.length, left);
-        w.buf.set(k === chunk.length ? chunk : chunk.subarray(0, k), w.pos);
-        w.pos += k;
-        left -= k;
-        if (k === chunk.length) d.chunks.shift();
-        else d.chunks[0] = chunk.subarray(k);
-      }
-      d.size -= take;
-      d.transferred += take;
-    }
-    const more = d.size > 0 || !d.done;
+    const more = d.size > take || !d.done;
     if (more) w.buf[moreAt] = Code.true;
-    endFrame(w, start);
+    // A large payload goes out as views of the message's bytes (a writev), not copied into the output;
+    // the frame's size then counts bytes that are not in the writer. Traced frames are copied, whole.
+    const byViews = take >= VIEW_MIN && t.outputByViews && t.tracer === undefined;
+    if (byViews) w.setU32(start, w.pos - start + take);
+    else w.ensure(take);
+    let left = take;
+    while (left > 0) {
+      const chunk = d.chunks[0]!;
+      const k = Math.min(chunk.length, left);
+      const piece = k === chunk.length ? chunk : chunk.subarray(0, k);
+      if (byViews) t.appendView(piece);
+      else {
+        w.buf.set(piece, w.pos);
+        w.pos += k;
+      }
+      left -= k;
+      if (k === chunk.length) d.chunks.shift();
+      else d.chunks[0] = chunk.subarray(k);
+    }
+    d.size -= take;
+    d.transferred += take;
+    if (!byViews) endFrame(w, start);
     t.wroteFrame(start, FrameType.amqp);
     if (!more) {
       d.transferredAll = true;

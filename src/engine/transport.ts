@@ -31,8 +31,13 @@ import { resetForNewTransport } from './reset.js';
 import type { SaslLayer } from './sasl-layer.js';
 import type { Session } from './session.js';
 import { traceFrame, traceHeader } from './trace-hooks.js';
+import { TransferReader } from './transfer-reader.js';
 
-/** A protocol violation by the peer: the transport closes the connection with its condition. */
+/**
+ * A protocol violation by the peer: the transport closes the connection with its condition. proton-ts
+ * only, and never thrown out of `push`: users see the condition in `Transport.condition` and a
+ * `transport_error` event, as in Proton.
+ */
 export class ProtocolError extends ProtonError {
   constructor(condition: string, message: string) {
     super(message, { condition });
@@ -40,13 +45,27 @@ export class ProtocolError extends ProtonError {
   }
 }
 
-/** Options of a transport. */
+/**
+ * Options of a transport. Proton sets these as `Transport` properties (`max_frame_size`, `channel_max`,
+ * `idle_timeout`) and the `Transport(mode)` argument.
+ */
 export interface TransportOptions {
-  /** The server side of the connection (it waits for the client's header). @default false */
+  /**
+   * The server side of the connection (it waits for the client's header). Proton:
+   * `Transport(Transport.SERVER)`.
+   * @default false
+   */
   server?: boolean;
-  /** The largest frame this side accepts, advertised in the open. @default 1048576 */
+  /**
+   * The largest frame this side accepts (AMQP: `open.max-frame-size`); at least 512. Proton:
+   * `Transport.max_frame_size`, whose default 0 means no limit.
+   * @default 1048576
+   */
   maxFrameSize?: number;
-  /** The highest channel this side accepts. @default 32767 */
+  /**
+   * The highest channel this side accepts (AMQP: `open.channel-max`). Proton: `Transport.channel_max`.
+   * @default 32767
+   */
   channelMax?: number;
   /**
    * Milliseconds of silence from the peer after which the connection is closed with
@@ -55,69 +74,126 @@ export interface TransportOptions {
   idleTimeout?: number;
   /**
    * The most bytes of incoming deliveries the connection holds unread (reassembling, or waiting for the
-   * application); past it the connection closes with `amqp:resource-limit-exceeded`. @default 268435456
+   * application); past it the connection closes with `amqp:resource-limit-exceeded`. Proton (newer than
+   * 0.37): `Transport.max_buffered_delivery_bytes`.
+   * @default 268435456
    */
   maxBufferedBytes?: number;
   /**
    * Milliseconds, from the first `tick`, for the protocol headers and the SASL exchange to complete;
    * past it the connection closes with `amqp:resource-limit-exceeded`, so that a peer cannot hold a
    * connection forever in a SASL exchange it never finishes (or by trickling one byte at a time, which
-   * the idle timeout does not catch). 0 for none. @default 30000
+   * the idle timeout does not catch). 0 for none. proton-ts only: Proton Python has no counterpart.
+   * @default 30000
    */
   handshakeTimeout?: number;
   /**
    * The most empty frames (heartbeats) the peer may send a second, measured at each `tick`; more closes
    * the connection with `amqp:resource-limit-exceeded`. A peer heartbeats at most a few times a second;
-   * a flood of empty frames costs us CPU and tells us nothing. 0 for no limit. @default 1000
+   * a flood of empty frames costs us CPU and tells us nothing. 0 for no limit. proton-ts only: Proton
+   * Python has no counterpart.
+   * @default 1000
    */
   maxEmptyFrameRate?: number;
-  /** Where diagnostics go. @default no logging */
+  /**
+   * Where diagnostics go. proton-ts's injectable logger, where Proton Python logs through the `proton`
+   * logging module.
+   * @default no logging
+   */
   logger?: Logger;
-  /** Where frame traces go. @default stderr when `PN_TRACE_FRM` is set, else none */
+  /**
+   * Where frame traces go, one line per frame. Proton: `Transport.tracer` with
+   * `Transport.trace(Transport.TRACE_FRM)`.
+   * @default stderr when `PN_TRACE_FRM` is set, else none
+   */
   tracer?: FrameTracer;
 }
 
 type Layer = 'header' | 'sasl' | 'amqp-header' | 'amqp' | 'done';
+
+/** One reader serves every transport: it keeps nothing between frames but the last payload offset. */
+const TRANSFERS = new TransferReader();
+
+/** Frames this large that arrive over several reads are kept as views of them (see handleFrameParts). */
+const PARTS_MIN = 64 * 1024;
+/** ...when the first read holds this much of the frame, enough for any common transfer performative. */
+const PARTS_HEAD = 1024;
+
+/** The largest output buffer kept for reuse: a turn's output (see OUTPUT_PER_TURN) and a frame. */
+const RECYCLED_MAX = 4 << 20;
 
 /**
  * The byte stream of one connection, sans I/O: protocol headers, SASL, framing, idle timeout and the
  * limits. Proton: `Transport`.
  */
 export class Transport {
-  /** Whether this is the accepting side: it answers the protocol headers and runs SASL as the server. */
+  /**
+   * Whether this is the accepting side: it answers the protocol headers and runs SASL as the server.
+   * Proton: `Transport(Transport.SERVER)`.
+   */
   readonly server: boolean;
-  /** The largest frame this side accepts. */
+  /**
+   * The largest frame this side accepts (AMQP: `open.max-frame-size`). Proton: `Transport.max_frame_size`.
+   */
   readonly maxFrameSize: number;
-  /** The highest channel this side accepts. */
+  /** The highest channel this side accepts (AMQP: `open.channel-max`). Proton: `Transport.channel_max`. */
   readonly channelMax: number;
-  /** The local idle timeout in milliseconds (0: none). */
+  /**
+   * The local idle timeout in milliseconds (0: none); half of it goes out as AMQP `open.idle-time-out`.
+   * Proton: `Transport.idle_timeout` (in seconds).
+   */
   readonly idleTimeout: number;
-  /** The most incoming delivery bytes held unread. */
+  /**
+   * The most incoming delivery bytes held unread. Proton (newer than 0.37):
+   * `Transport.max_buffered_delivery_bytes`.
+   */
   readonly maxBufferedBytes: number;
-  /** Milliseconds for the headers and SASL exchange to complete (0: no limit). */
+  /**
+   * Milliseconds for the headers and SASL exchange to complete (0: no limit). proton-ts only: Proton has
+   * no counterpart.
+   */
   readonly handshakeTimeout: number;
-  /** The most empty frames a second the peer may send (0: no limit). */
+  /**
+   * The most empty frames a second the peer may send (0: no limit). proton-ts only: Proton has no
+   * counterpart.
+   */
   readonly maxEmptyFrameRate: number;
   /** @internal Incoming delivery bytes held unread, over all sessions. */
   bufferedBytes = 0;
-  /** The peer's largest frame. */
+  /**
+   * The peer's largest frame, from its AMQP `open.max-frame-size`. Proton: `Transport.remote_max_frame_size`.
+   * @default 4294967295
+   */
   remoteMaxFrameSize = 0xffffffff;
-  /** The peer's highest channel. */
+  /**
+   * The peer's highest channel, from its AMQP `open.channel-max`. Proton: `Transport.remote_channel_max`.
+   * @default 65535
+   */
   remoteChannelMax = 0xffff;
-  /** The peer's idle timeout in milliseconds, as it advertised (0: none). */
+  /**
+   * The peer's idle timeout in milliseconds, from its AMQP `open.idle-time-out` (0: none). Proton:
+   * `Transport.remote_idle_timeout` (in seconds).
+   */
   remoteIdleTimeout = 0;
-  /** The error that ended the transport, if one did. */
+  /** The error that ended the transport, if one did. Proton: `Transport.condition`. */
   condition: Condition | undefined = undefined;
-  /** The bound connection. */
+  /** The bound connection. Proton: `Transport.connection`. */
   connection: Connection | undefined = undefined;
-  /** The connection this transport served before it was unbound (its last events still concern it). */
+  /**
+   * The connection this transport served before it was unbound (its last events still concern it).
+   * proton-ts only: Proton has no counterpart.
+   */
   unboundFrom: Connection | undefined = undefined;
-  /** The SASL layer, when SASL is on. */
+  /** The SASL layer, when SASL is on. Proton: `Transport.sasl()`. */
   sasl: SaslLayer | undefined = undefined;
-  /** Whether the byte stream is encrypted (TLS): SASL PLAIN is refused on a clear one unless allowed. */
+  /**
+   * Whether the byte stream is encrypted (TLS): SASL PLAIN is refused on a clear one unless allowed.
+   * Proton: `Transport.encrypted`.
+   */
   encrypted = false;
   /**
-   * Where the transport reports what it does not throw (such as a failed SASL exchange).
+   * Where the transport reports what it does not throw (such as a failed SASL exchange). proton-ts's
+   * injectable logger (Proton Python: `Transport.log()` and the `proton` logging module).
    * @default no logging
    */
   readonly logger: Logger;
@@ -125,11 +201,11 @@ export class Transport {
    * Receives every frame in and out when set; by default set from `PN_TRACE_FRM=1` (Proton: `PN_TRACE_FRM`).
    */
   readonly tracer: FrameTracer | undefined;
-  /** Frames read and written (heartbeats included). */
+  /** Frames read (heartbeats included). Proton: `Transport.frames_input`. */
   framesInput = 0;
-  /** Frames written (heartbeats included). */
+  /** Frames written (heartbeats included). Proton: `Transport.frames_output`. */
   framesOutput = 0;
-  /** Empty frames read. */
+  /** Empty frames (heartbeats) read. proton-ts only: Proton has no counterpart. */
   emptyFramesInput = 0;
 
   /** @internal The output encoder and its buffer. */
@@ -148,14 +224,21 @@ export class Transport {
   amqpHeaderSent = false;
   /** @internal The peer's open arrived. */
   remoteOpened = false;
-  /** No more output (our close went out, or the transport failed). */
+  /** No more output (our close went out, or the transport failed). Proton C: `pn_transport_head_closed`. */
   headClosed = false;
-  /** No more input (the peer's close arrived, the stream ended, or the transport failed). */
+  /**
+   * No more input (the peer's close arrived, the stream ended, or the transport failed). Proton C:
+   * `pn_transport_tail_closed`.
+   */
   tailClosed = false;
   private closedEmitted = false;
 
   private tail: Buffer | undefined = undefined;
   private tailFill = 0;
+  /** A large frame arriving over several reads, kept as views of them rather than copied together. */
+  private parts: Buffer[] | undefined = undefined;
+  private partsFill = 0;
+  private partsSize = 0;
   private inputCount = 0;
   private outputCount = 0;
   private tickInputCount = -1;
@@ -180,7 +263,7 @@ export class Transport {
     this.enc = new Encoder(new ByteWriter(4096));
   }
 
-  /** Binds a connection: its frames go through this transport. */
+  /** Binds a connection: its frames go through this transport. Proton: `Transport.bind(connection)`. */
   bind(connection: Connection): void {
     this.connection = connection;
     connection.transport = this;
@@ -191,6 +274,7 @@ export class Transport {
   /**
    * Unbinds the connection. Its open endpoints are reset to go out again on the next transport bound to
    * it (a reconnect), and deliveries that were in flight are set aside in each sender's `inDoubt`.
+   * Proton: `Transport.unbind()` (the reset and `inDoubt` are proton-ts's, for reconnect).
    */
   unbind(): void {
     const c = this.connection;
@@ -202,12 +286,15 @@ export class Transport {
     c.emit(EventType.connectionUnbound, c);
   }
 
-  /** Turns SASL on, with the layer that runs the exchange (see `sasl-layer.ts`). */
+  /**
+   * Turns SASL on, with the layer that runs the exchange (see `sasl-layer.ts`). Proton turns it on with
+   * `Transport.sasl()`.
+   */
   setSasl(layer: SaslLayer): void {
     this.sasl = layer;
   }
 
-  /** Both directions are finished. */
+  /** Both directions are finished. Proton: `Transport.closed`. */
   get closed(): boolean {
     return this.headClosed && this.tailClosed;
   }
@@ -219,54 +306,95 @@ export class Transport {
     this.connection?.emit(EventType.transport, this);
     this.onWake?.();
   }
-  /** Called (once until output is taken) when there may be output: the I/O layer schedules a flush. */
+  /**
+   * Called (once until output is taken) when there may be output: the I/O layer schedules a flush.
+   * proton-ts only (Proton raises the `transport` event, which this engine also queues).
+   */
   onWake: (() => void) | undefined = undefined;
   private woken = false;
 
   // ------------------------------------------------------------------------------------------------
   // Output
 
-  /** Bytes waiting to go out (producing the frames owed first). */
+  /** Bytes waiting to go out (producing the frames owed first). Proton: `Transport.pending()`. */
   pending(): number {
     this.produce();
-    return this.enc.w.pos;
+    return this.outputBytes;
   }
 
-  /**
-   * Everything waiting to go out, as one buffer, or undefined when there is nothing. The buffer is
-   * handed over: the transport writes later output into a new one.
-   */
   /** A written output buffer to reuse (see recycleOutput). */
   private spare: Buffer | undefined = undefined;
   /** The ArrayBuffers of outputs handed out that may be reused once written. */
   private readonly reusable = new WeakSet<ArrayBufferLike>();
+  /**
+   * @internal Set by a driver that takes output with {@link takeOutputList}: large transfer payloads then
+   * go out as views of the messages sent, not copied into the output buffer (one copy less per byte).
+   */
+  outputByViews = false;
+  /** Output ahead of the writer's bytes from `viewFrom` on: slices of the writer and payload views. */
+  private views: Uint8Array[] = [];
+  private viewBytes = 0;
+  private viewFrom = 0;
+
+  /** @internal Bytes of output produced and not yet taken. */
+  get outputBytes(): number {
+    return this.viewBytes + this.enc.w.pos - this.viewFrom;
+  }
+
+  /** @internal Appends `payload` to the output after what is written so far, as a view (no copy). */
+  appendView(payload: Uint8Array): void {
+    const w = this.enc.w;
+    if (w.pos > this.viewFrom) {
+      this.views.push(w.buf.subarray(this.viewFrom, w.pos));
+      this.viewBytes += w.pos - this.viewFrom;
+      this.viewFrom = w.pos;
+    }
+    this.views.push(payload);
+    this.viewBytes += payload.length;
+  }
 
   /**
    * Everything the transport has to write, as one buffer the caller now owns, or `undefined` when there
    * is nothing: the sans-I/O counterpart of Proton's `Transport.peek` plus `Transport.pop`.
    */
   takeOutput(): Buffer | undefined {
+    const list = this.takeOutputList();
+    if (list === undefined) return undefined;
+    return list.length === 1 ? (list[0] as Buffer) : Buffer.concat(list);
+  }
+
+  /**
+   * Everything the transport has to write, as buffers to write in order (a writev), or `undefined` when
+   * there is nothing. proton-ts only: Proton has no counterpart.
+   */
+  takeOutputList(): Uint8Array[] | undefined {
     this.produce();
     const w = this.enc.w;
-    if (w.pos === 0) return undefined;
-    const out = w.buf.subarray(0, w.pos);
+    if (this.outputBytes === 0) return undefined;
+    const list = this.views;
+    if (w.pos > this.viewFrom) list.push(w.buf.subarray(this.viewFrom, w.pos));
+    this.views = [];
+    this.viewBytes = 0;
+    this.viewFrom = 0;
+    this.outputCount++;
+    if (w.pos === 0) return list;
     // Only a buffer that is all of its ArrayBuffer may come back: a small one can share Node's pool.
-    if (w.buf.byteOffset === 0 && w.buf.length === w.buf.buffer.byteLength && w.buf.length <= 1 << 20) {
+    if (w.buf.byteOffset === 0 && w.buf.length === w.buf.buffer.byteLength && w.buf.length <= RECYCLED_MAX) {
       this.reusable.add(w.buf.buffer);
     }
-    w.buf = this.spare ?? Buffer.allocUnsafe(Math.max(4096, Math.min(w.buf.length, 1 << 20)));
+    w.buf = this.spare ?? Buffer.allocUnsafe(Math.max(4096, Math.min(w.buf.length, RECYCLED_MAX)));
     this.spare = undefined;
     w.pos = 0;
-    this.outputCount++;
-    return out;
+    return list;
   }
 
   /**
    * The socket is done with a buffer `takeOutput` gave (its write completed): the transport may write
    * the next output into it, so a busy connection swaps two buffers instead of allocating one per turn.
-   * Only a buffer `takeOutput` gave, wholly its own ArrayBuffer and at most 1 MiB, is kept.
+   * Only a buffer `takeOutput` gave, wholly its own ArrayBuffer and at most 4 MiB, is kept. proton-ts
+   * only: Proton has no counterpart.
    */
-  recycleOutput(out: Buffer): void {
+  recycleOutput(out: Uint8Array): void {
     const ab = out.buffer;
     if (!this.reusable.delete(ab)) return;
     if (this.spare === undefined || this.spare.length < ab.byteLength) this.spare = Buffer.from(ab);
@@ -336,7 +464,10 @@ export class Transport {
   // ------------------------------------------------------------------------------------------------
   // Input
 
-  /** Feeds bytes received from the peer. Never throws: a violation closes the connection instead. */
+  /**
+   * Feeds bytes received from the peer. Never throws: a violation closes the connection instead.
+   * Proton: `Transport.push(bytes)`.
+   */
   push(chunk: Uint8Array): void {
     if (this.tailClosed || chunk.length === 0) return;
     this.inputCount++;
@@ -373,7 +504,10 @@ export class Transport {
 
   private consume(buf: Buffer): void {
     let pos = 0;
-    if (this.tail !== undefined) {
+    if (this.parts !== undefined) {
+      pos = this.fillParts(buf);
+      if (pos < 0) return;
+    } else if (this.tail !== undefined) {
       pos = this.fillTail(buf);
       if (pos < 0) return;
     }
@@ -387,7 +521,15 @@ export class Transport {
       }
       if (left < 4) return this.keepTail(buf.subarray(pos), FRAME_HEADER_SIZE);
       const size = this.frameSize(buf.readUInt32BE(pos));
-      if (left < size) return this.keepTail(buf.subarray(pos), size);
+      if (left < size) {
+        if (size >= PARTS_MIN && left >= PARTS_HEAD) {
+          this.parts = [buf.subarray(pos)];
+          this.partsFill = left;
+          this.partsSize = size;
+          return;
+        }
+        return this.keepTail(buf.subarray(pos), size);
+      }
       this.handleFrame(buf.subarray(pos, pos + size));
       pos += size;
     }
@@ -445,6 +587,49 @@ export class Transport {
     return used;
   }
 
+  /** Adds a read to a large frame kept in parts; returns where in `buf` reading goes on, or -1. */
+  private fillParts(buf: Buffer): number {
+    const k = Math.min(this.partsSize - this.partsFill, buf.length);
+    this.parts!.push(buf.subarray(0, k));
+    this.partsFill += k;
+    if (this.partsFill < this.partsSize) return -1;
+    const parts = this.parts!;
+    this.parts = undefined;
+    this.handleFrameParts(parts, this.partsSize);
+    return k;
+  }
+
+  /**
+   * A large frame that came in several reads. A transfer whose performative is in the first read is
+   * handled with its payload as views of the reads, so that its bytes are copied once, when the message
+   * is read, rather than twice; anything else is put together and handled as usual.
+   */
+  private handleFrameParts(parts: Buffer[], size: number): void {
+    const head = parts[0]!;
+    const doff = head[4]!;
+    const bodyStart = doff * 4;
+    const c = this.connection;
+    if (
+      this.layer === 'amqp' &&
+      this.tracer === undefined &&
+      c !== undefined &&
+      head[5] === FrameType.amqp &&
+      doff >= 2 &&
+      bodyStart + 3 < head.length &&
+      head[bodyStart] === 0x00 &&
+      head[bodyStart + 1] === 0x53 &&
+      head[bodyStart + 2] === 0x14
+    ) {
+      const transfer = TRANSFERS.read(head, bodyStart + 3);
+      if (transfer !== undefined) {
+        this.framesInput++;
+        parts[0] = head.subarray(TRANSFERS.end);
+        return dispatchFrame(this, c, head.readUInt16BE(6), transfer, parts);
+      }
+    }
+    this.handleFrame(Buffer.concat(parts, size));
+  }
+
   private handleHeader(b: Buffer, at: number): void {
     const h = readHeader(b, at);
     if (this.tracer) traceHeader(this, '<-', b.subarray(at, at + 8));
@@ -500,9 +685,21 @@ export class Transport {
       this.emptyFramesInput++; // an empty frame: a heartbeat
       return;
     }
-    const d = new Decoder(frame, {}, bodyStart);
-    const body = readValue(d);
-    const payload = frame.subarray(d.pos);
+    let body: unknown;
+    let payload: Buffer;
+    // Most frames are transfers (descriptor 0x00 0x53 0x14): read those without the generic machinery.
+    const transfer =
+      frame[bodyStart] === 0x00 && frame[bodyStart + 1] === 0x53 && frame[bodyStart + 2] === 0x14
+        ? TRANSFERS.read(frame, bodyStart + 3)
+        : undefined;
+    if (transfer !== undefined) {
+      body = transfer;
+      payload = frame.subarray(TRANSFERS.end);
+    } else {
+      const d = new Decoder(frame, {}, bodyStart);
+      body = readValue(d);
+      payload = frame.subarray(d.pos);
+    }
     if (this.layer === 'sasl') {
       if (type !== FrameType.sasl)
         throw new ProtocolError(ErrorCondition.framingError, 'expected a SASL frame');
@@ -520,13 +717,17 @@ export class Transport {
   // ------------------------------------------------------------------------------------------------
   // Failure and closing
 
-  /** Closes the connection for an error found here: the condition goes to the peer and to the events. */
+  /**
+   * Closes the connection for an error found here: the condition goes to the peer (in the AMQP close)
+   * and to the events. proton-ts only; the condition is then `condition`, as Proton's `Transport.condition`.
+   */
   fail(condition: string, description: string): void {
     if (this.condition !== undefined && this.tailClosed) return;
     this.condition = new Condition(condition, description);
     this.logger.error(`connection failed: ${condition}: ${description}`);
     this.tailClosed = true;
     this.tail = undefined;
+    this.parts = undefined;
     const c = this.connection;
     c?.emit(EventType.transportError, this);
     // A client whose SASL succeeded in this very input has not written its AMQP header yet: it must
@@ -571,7 +772,8 @@ export class Transport {
   /**
    * Drives the idle timeout with the current time in milliseconds: closes the connection when the peer
    * has been silent longer than our timeout, and sends an empty frame when we have been silent for half
-   * of the peer's. Returns the time of the next deadline, or 0 when there is none.
+   * of the peer's. Returns the time of the next deadline, or 0 when there is none. Proton:
+   * `Transport.tick(now)` (in seconds there).
    */
   tick(now: number): number {
     if (this.inputCount !== this.tickInputCount) {
@@ -600,7 +802,7 @@ export class Transport {
     if (this.remoteIdleTimeout > 0 && this.remoteOpened && !this.headClosed) {
       const half = this.remoteIdleTimeout / 2;
       if (now - this.lastOutput >= half) {
-        if (this.enc.w.pos === 0) {
+        if (this.outputBytes === 0) {
           this.enc.w.bytes(EMPTY_FRAME);
           this.framesOutput++;
           if (this.tracer) traceFrame(this, '->', EMPTY_FRAME, FrameType.amqp);

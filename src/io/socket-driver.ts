@@ -3,10 +3,60 @@
  * the transport; output is written once per turn of the event loop, all frames produced in that turn
  * together; a full socket (write() says wait) stops taking output until it drains, so the engine keeps
  * undelivered messages (and senders see their credit used) rather than Node buffering without bound;
- * one timer follows the transport's `tick` deadline.
+ * one timer follows the transport's `tick` deadline. The bytes waiting for the peer to read are bounded
+ * (`maxWriteBuffer`): past it the peer is taken not to read, and the connection is failed with
+ * `amqp:resource-limit-exceeded` and its socket destroyed.
  */
 import type net from 'node:net';
+import { ErrorCondition } from '../engine/condition.js';
+import { Sender } from '../engine/link.js';
 import type { Transport } from '../engine/transport.js';
+
+/** The default bound on bytes written to a socket and not yet flushed: 64 MiB. */
+export const DEFAULT_MAX_WRITE_BUFFER = 64 * 1024 * 1024;
+
+/** Options of a socket driver. */
+export interface SocketDriverOptions {
+  /**
+   * The most bytes waiting for the peer to read: written to the socket and not yet flushed, and, while
+   * the socket is full, messages sent on the peer's credit and not yet written. Past it, with the socket
+   * full and not drained for {@link NOT_READING_AFTER_MS}, the connection fails with
+   * `amqp:resource-limit-exceeded` (the peer is not reading) and the socket is destroyed.
+   * @default 67108864 (64 MiB)
+   */
+  maxWriteBuffer?: number;
+}
+
+/** Milliseconds between two counts of the bytes owed to a peer while its socket is full. */
+const OWED_CHECK_INTERVAL = 100;
+
+/**
+ * How long the socket must have stayed full (no drain at all) before owing the peer more than the bound
+ * counts as the peer not reading. A slow but honest reader, granting credit for more than the bound, still
+ * drains the socket now and then; one that never reads never does.
+ */
+export const NOT_READING_AFTER_MS = 10_000;
+
+/**
+ * The bytes of messages sent and not yet written that the peer's credit lets go out (those beyond the
+ * credit wait for the peer's flow control, not for its reading), with any delivery already begun; the
+ * count stops once past `limit`.
+ */
+function owedToPeer(t: Transport, limit: number): number {
+  let owed = 0;
+  for (const session of t.connection?.sessions ?? []) {
+    for (const link of session.links) {
+      if (!(link instanceof Sender)) continue;
+      let credit = link.linkCredit;
+      for (const d of link.unsent) {
+        if (!d.started && credit-- <= 0) break;
+        owed += d.size;
+        if (owed > limit) return owed;
+      }
+    }
+  }
+  return owed;
+}
 
 /** What the driver tells its owner (the container). */
 export interface DriverHooks {
@@ -27,12 +77,21 @@ export class SocketDriver {
   private timerAt = 0;
   private ended = false;
   private finished = false;
+  /** The most bytes written and not yet flushed (see {@link SocketDriverOptions}). */
+  readonly maxWriteBuffer: number;
+  private checkedAt = 0;
+  /** When the socket last went full (write() said wait); it drains, and this starts again next time. */
+  private fullSince = 0;
 
   constructor(
     readonly transport: Transport,
     private readonly hooks: DriverHooks,
+    options: SocketDriverOptions = {},
   ) {
     transport.onWake = () => hooks.schedule();
+    // Output is taken as a list and written corked: large payloads need not be copied into it.
+    transport.outputByViews = true;
+    this.maxWriteBuffer = options.maxWriteBuffer ?? DEFAULT_MAX_WRITE_BUFFER;
   }
 
   /** Binds a socket: connected already (an accepted one), or connecting (`connected` false). */
@@ -70,19 +129,70 @@ export class SocketDriver {
     const s = this.socket;
     if (s === undefined || this.finished) return;
     if (this.connected && this.writable && !s.destroyed) {
-      const out = this.transport.takeOutput();
+      const list = this.transport.takeOutputList();
       // Once written, the buffer holds a later turn's output (one closure per turn, not per frame).
-      if (out !== undefined) this.writable = s.write(out, () => this.transport.recycleOutput(out));
+      if (list !== undefined) {
+        this.writable = this.write(s, list);
+        // No check of the bound here: one turn's output is bounded by the engine (OUTPUT_PER_TURN) but for
+        // a single large frame, which is a large message, not a peer that does not read.
+        if (!this.writable) this.fullSince = now;
+      }
       // Our close went out and the peer's came (or the stream failed): nothing more either way.
-      if (this.transport.closed && this.transport.enc.w.pos === 0 && !this.ended) {
+      if (this.transport.closed && this.transport.outputBytes === 0 && !this.ended) {
         this.ended = true;
         // Nothing more is read once the transport is closed: the socket goes as soon as our last bytes
         // are flushed, rather than waiting for the peer's FIN, which a frozen peer (a stopped process,
         // a dead host) never sends; the connection would then never count as lost, nor reconnect.
         s.end(() => s.destroy());
       }
+    } else if (this.connected && !s.destroyed && now - this.checkedAt >= OWED_CHECK_INTERVAL) {
+      // While the socket is full no output is taken, and what the application sends on the credit the
+      // peer grants waits in the engine instead: a peer that grants credit and never reads would make
+      // that grow without end, so it counts too (looked at a few times a second: it walks the links), once
+      // the socket has not drained for a while: a slow reader granting much credit is no hostile one.
+      this.checkedAt = now;
+      const written = s.writableLength + this.transport.outputBytes;
+      const owed = written + owedToPeer(this.transport, this.maxWriteBuffer - written);
+      if (owed > this.maxWriteBuffer && now - this.fullSince >= NOT_READING_AFTER_MS)
+        return this.notReading(owed);
     }
     this.rearm(this.transport.tick(now));
+  }
+
+  /**
+   * Writes a turn's output: one buffer, or several (large payloads as views of the messages) corked
+   * into one writev. Returns whether the socket takes more.
+   */
+  private write(s: net.Socket, list: Uint8Array[]): boolean {
+    const t = this.transport;
+    if (list.length === 1) {
+      const out = list[0]!;
+      return s.write(out, () => t.recycleOutput(out));
+    }
+    s.cork();
+    for (let i = 0; i < list.length - 1; i++) s.write(list[i]!);
+    const ok = s.write(list[list.length - 1]!, () => {
+      for (const b of list) t.recycleOutput(b);
+    });
+    s.uncork();
+    return ok;
+  }
+
+  /**
+   * The peer does not take what we write: the connection fails with the condition the application sees,
+   * and the socket is destroyed, its buffered bytes with it (a close frame would queue behind them, never
+   * to be read). Pausing reads instead could deadlock two honest peers each writing to the other.
+   */
+  private notReading(buffered: number): void {
+    this.transport.fail(
+      ErrorCondition.resourceLimitExceeded,
+      `the peer is not reading: ${buffered} bytes for it are not yet flushed, more than the ` +
+        `max-write-buffer of ${this.maxWriteBuffer}`,
+    );
+    this.ended = true;
+    this.destroy();
+    this.rearm(0);
+    this.hooks.schedule();
   }
 
   private rearm(deadline: number): void {

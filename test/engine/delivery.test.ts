@@ -11,6 +11,7 @@ import {
   AmqpError,
   Declared,
   Disposition,
+  Flow,
   Modified,
   Received,
   Rejected,
@@ -886,16 +887,93 @@ describe('limits the receiver enforces', () => {
     assert.equal(env.server.transport.condition, undefined);
   });
 
-  it('a message over max-message-size closes the connection with amqp:link:message-size-exceeded', () => {
-    // The limit is set after the attach went out, so the sender does not know it (a peer ignoring it).
-    const { env, snd, rcv } = setup(1, { server: { maxFrameSize: 512 } });
-    rcv.maxMessageSize = 1000;
-    sendMessage(snd, payload(2000));
-    p(env);
-    assert.equal(env.server.transport.condition?.name, 'amqp:link:message-size-exceeded');
-    assert.equal(env.client.connection.remoteState, State.REMOTE_CLOSED);
-    assert.equal(env.client.connection.remoteCondition?.name, 'amqp:link:message-size-exceeded');
-    assert.ok(drain(env.server).includes('transport_error'));
+  // Fed whole, byte by byte and in odd pieces: the limit is met in the middle of a frame's arrival.
+  for (const chunk of [0, 1, 13]) {
+    it(`a message over max-message-size detaches its link with amqp:link:message-size-exceeded (issue 8, pieces of ${chunk || 'any size'})`, () => {
+      // The limit is set after the attach went out, so the sender does not know it (a peer ignoring it).
+      // A session capacity of four 512-byte frames: the window must come back for the next link to send.
+      const { env, snd, rcv } = setup(1, {
+        server: { maxFrameSize: 512 },
+        serverSession: (s) => (s.incomingCapacity = 2048),
+      });
+      const other = sendLink(env, 'other', 1);
+      rcv.maxMessageSize = 1000;
+      sendMessage(snd, payload(2000));
+      pump(env.client, env.server, chunk);
+      const events = drain(env.server);
+      // The receiving link is closed here with the condition; the partial delivery is gone, its bytes freed.
+      assert.ok(events.includes('link_local_close'));
+      assert.equal(rcv.localState, State.LOCAL_CLOSED);
+      assert.equal(rcv.condition?.name, 'amqp:link:message-size-exceeded');
+      assert.match(rcv.condition?.description ?? '', /more than 1000 bytes/);
+      assert.equal(rcv.queued, 0);
+      assert.equal(rcv.current, undefined);
+      assert.equal(rcv.unsettledCount, 0);
+      assert.equal(env.ss.incomingBytes, 0);
+      assert.equal(env.server.transport.bufferedBytes, 0);
+      assert.ok(!events.includes('transport_error'));
+      // The sender saw the detach with the condition; connection and session stay open both ways.
+      assert.equal(snd.remoteState, State.REMOTE_CLOSED);
+      assert.equal(snd.remoteCondition?.name, 'amqp:link:message-size-exceeded');
+      assert.equal(env.server.transport.condition, undefined);
+      assert.equal(env.client.transport.condition, undefined);
+      assert.equal(env.client.connection.remoteState, State.REMOTE_ACTIVE);
+      assert.equal(env.server.connection.localState, State.LOCAL_ACTIVE);
+      assert.equal(env.cs.remoteState, State.REMOTE_ACTIVE);
+      // The other link on the same session still carries a message larger than what the window had left.
+      sendMessage(other.snd, payload(1500, 3));
+      pump(env.client, env.server);
+      assert.ok(take(other.rcv).bytes.equals(payload(1500, 3)));
+      assert.equal(env.server.transport.condition, undefined);
+      // The sender answers the detach; the link is then closed both ways.
+      snd.close();
+      pump(env.client, env.server);
+      assert.equal(rcv.remoteState, State.REMOTE_CLOSED);
+      assert.equal(env.server.transport.condition, undefined);
+    });
+  }
+
+  it('frames on a link we detached are dropped until the peer detaches, the window given back', () => {
+    // A session capacity of four 512-byte frames: every frame the closed link takes must be given back.
+    const { env, snd, rcv, serverFrames } = setup(5, {
+      server: { maxFrameSize: 512 },
+      serverSession: (s) => (s.incomingCapacity = 2048),
+    });
+    const other = sendLink(env, 'other', 1);
+    rcv.close();
+    const detach = env.server.transport.takeOutput(); // held: the client has not seen it yet
+    assert.ok(detach !== undefined);
+    serverFrames.length = 0;
+    // Before it reads the detach, the client sends a message of four frames (the whole window) and a flow
+    // asking for an echo.
+    sendMessage(snd, payload(1500));
+    snd.echo = true;
+    snd.offered(2);
+    env.server.transport.push(env.client.transport.takeOutput()!);
+    assert.equal(env.server.transport.condition, undefined, String(env.server.transport.condition));
+    assert.ok(!drain(env.server).includes('delivery'));
+    assert.equal(rcv.queued, 0);
+    assert.equal(env.ss.incomingBytes, 0);
+    env.client.transport.push(env.server.transport.takeOutput()!);
+    const flows = framesOf(serverFrames, Flow).map((f) => f.body);
+    assert.ok(
+      flows.every((f) => f.handle === undefined),
+      'no answer to the echo on the detached link',
+    );
+    assert.ok(flows.length > 0, 'the session window was given back');
+    // The client reads the detach and answers it: the handle is free on both sides.
+    env.client.transport.push(detach);
+    assert.equal(snd.remoteState, State.REMOTE_CLOSED);
+    snd.close();
+    pump(env.client, env.server);
+    assert.equal(rcv.remoteState, State.REMOTE_CLOSED);
+    assert.equal(env.ss.linksByRemoteHandle.size, 1);
+    // The window is whole again: another four-frame message goes through on the other link.
+    sendMessage(other.snd, payload(1500, 4));
+    pump(env.client, env.server);
+    assert.ok(take(other.rcv).bytes.equals(payload(1500, 4)));
+    assert.equal(env.server.transport.condition, undefined);
+    assert.equal(env.client.transport.condition, undefined);
   });
 
   it("the sender refuses bytes beyond the peer's max-message-size", () => {

@@ -1,0 +1,105 @@
+/**
+ * The fast transfer reader agrees with the generic composite reader: on every transfer it accepts it
+ * gives the same fields and payload offset, and on anything else (other encodings, mutated bytes) it
+ * gives up rather than guess.
+ */
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import fc from 'fast-check';
+import { Accepted, Transfer } from '../../src/codec/composite-types.js';
+import { decodeComposite, encodeComposite, readValue } from '../../src/codec/composites.js';
+import { Decoder } from '../../src/codec/decoder.js';
+import { TransferReader } from '../../src/engine/transfer-reader.js';
+
+const reader = new TransferReader();
+const DESCRIPTOR_END = 3; // 0x00 0x53 0x14
+
+/** What the generic reader makes of `bytes` (a transfer and where it ends), or the error it throws. */
+function generic(bytes: Buffer): { value: unknown; end: number } | Error {
+  try {
+    const d = new Decoder(bytes);
+    const value = readValue(d);
+    return { value, end: d.pos };
+  } catch (e) {
+    return e as Error;
+  }
+}
+
+const uint = fc.oneof(
+  fc.constant(0),
+  fc.integer({ min: 1, max: 255 }),
+  fc.integer({ min: 256, max: 2 ** 32 - 1 }),
+);
+const maybe = <T>(a: fc.Arbitrary<T>) => fc.option(a, { nil: undefined });
+const transferArb = fc.record({
+  handle: uint,
+  deliveryId: maybe(uint),
+  deliveryTag: maybe(fc.uint8Array({ maxLength: 40 })),
+  messageFormat: maybe(uint),
+  settled: maybe(fc.boolean()),
+  more: maybe(fc.boolean()),
+  rcvSettleMode: maybe(fc.integer({ min: 0, max: 1 })),
+  resume: maybe(fc.boolean()),
+  aborted: maybe(fc.boolean()),
+  batchable: maybe(fc.boolean()),
+});
+
+const toTransfer = (fields: Record<string, unknown>): Transfer => Object.assign(new Transfer(), fields);
+
+test('a transfer in compact or Proton 0.37 widths is read as the generic reader reads it', () => {
+  fc.assert(
+    fc.property(
+      transferArb,
+      fc.constantFrom('compact', 'proton-0.37' as const),
+      fc.uint8Array({ maxLength: 20 }),
+      (fields, widths, payload) => {
+        const bytes = Buffer.concat([
+          encodeComposite(toTransfer(fields), { widths: widths as 'compact' }),
+          payload,
+        ]);
+        const fast = reader.read(bytes, DESCRIPTOR_END);
+        assert.ok(fast !== undefined, "a plain transfer is in the fast reader's encodings");
+        const slow = generic(bytes);
+        assert.ok(!(slow instanceof Error));
+        assert.deepEqual(fast, slow.value);
+        assert.equal(reader.end, slow.end);
+      },
+    ),
+  );
+});
+
+test('a mutated transfer: the fast reader gives up or agrees with the generic reader, never differs', () => {
+  fc.assert(
+    fc.property(
+      transferArb,
+      fc.array(fc.tuple(fc.nat(), fc.integer({ min: 0, max: 255 })), { minLength: 1, maxLength: 4 }),
+      fc.nat({ max: 8 }),
+      (fields, edits, cut) => {
+        const bytes = Buffer.from(encodeComposite(toTransfer(fields)));
+        for (const [at, v] of edits) bytes[DESCRIPTOR_END + (at % (bytes.length - DESCRIPTOR_END))] = v;
+        const input = bytes.subarray(0, Math.max(DESCRIPTOR_END, bytes.length - cut));
+        const fast = reader.read(input, DESCRIPTOR_END);
+        if (fast === undefined) return;
+        const slow = generic(input);
+        assert.ok(!(slow instanceof Error), `generic reader refused what the fast one read: ${String(slow)}`);
+        assert.deepEqual(fast, slow.value);
+        assert.ok(reader.end <= input.length);
+      },
+    ),
+    { numRuns: 2000 },
+  );
+});
+
+test('a transfer carrying a delivery state, or a ulong handle, is left to the generic reader', () => {
+  const withState = toTransfer({ handle: 1, deliveryId: 2, state: new Accepted() });
+  assert.equal(reader.read(encodeComposite(withState), DESCRIPTOR_END), undefined);
+  assert.ok(decodeComposite(encodeComposite(withState)) instanceof Transfer);
+  // list: 0xc0 size 2+? count 1, handle as ulong 0x53 0x01
+  const ulongHandle = Buffer.from([0x00, 0x53, 0x14, 0xc0, 0x03, 0x01, 0x53, 0x01]);
+  assert.equal(reader.read(ulongHandle, DESCRIPTOR_END), undefined);
+  assert.equal((decodeComposite(ulongHandle) as Transfer).handle, 1);
+  // no handle: mandatory, so the generic reader must report it
+  const noHandle = Buffer.from([0x00, 0x53, 0x14, 0xc0, 0x02, 0x01, 0x40]);
+  assert.equal(reader.read(noHandle, DESCRIPTOR_END), undefined);
+  assert.ok(generic(noHandle) instanceof Error);
+});
