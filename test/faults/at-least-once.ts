@@ -1,9 +1,11 @@
 /**
- * An at-least-once run through the embedded broker and a {@link FaultProxy}: one producer (a sender
- * with `resend`, reconnecting) and one consumer (auto-accept, reconnecting), both through the proxy,
- * while faults are injected. Every message carries its number; the run ends once the producer has an
- * outcome for every message and the consumer has seen every one. Nothing may be lost; duplicates (a
- * resend of a delivery in doubt, a redelivery of one whose accept was lost) are counted.
+ * An at-least-once run through a broker (the embedded one, or another listening on `brokerPort`) and a
+ * {@link FaultProxy}: one producer (a sender with `resend`, reconnecting) and one consumer (auto-accept,
+ * reconnecting), both through the proxy unless `faultsOn` says only the producer, while faults are
+ * injected. Every message carries its number; the run ends once the producer has an outcome for every
+ * message and the consumer has seen every one (or, with `endWhenQuietMs`, has gone quiet). Nothing may
+ * be lost; duplicates (a resend of a delivery in doubt, a redelivery of one whose accept was lost) are
+ * counted.
  */
 import { Broker } from '../../src/broker/index.js';
 import { Backoff, Container, type Event, Message, MessagingHandler } from '../../src/index.js';
@@ -30,6 +32,10 @@ export interface RunFigures {
   connections: number;
   /** Sent deliveries still without an outcome at the end (must be 0). */
   unsettledAtEnd: number;
+  /** Messages the producer had an outcome for but the consumer never saw (`endWhenQuietMs` runs only). */
+  lost: number;
+  /** The consumer's link credit (its prefetch): what a broker may have in flight to it at a reset. */
+  consumerCredit: number;
 }
 
 export interface RunOptions {
@@ -42,21 +48,44 @@ export interface RunOptions {
   configure?: (proxy: FaultProxy) => void;
   /** Give up after this long. */
   timeoutMs: number;
+  /** A broker already listening on 127.0.0.1 at this port (Proton's, say); the embedded one otherwise. */
+  brokerPort?: number;
+  /** The queue's address; distinct per run against a broker shared by several runs. @default 'faults' */
+  queue?: string;
+  /**
+   * Whose connections go through the proxy: `both`, or only the `producer`'s (the consumer then connects
+   * straight to the broker, so a fault cannot cost it what the broker had in flight to it). @default 'both'
+   */
+  faultsOn?: 'both' | 'producer';
+  /** The clients' idle timeout in ms (a stalled proxy is then detected). @default none */
+  heartbeat?: number;
+  /**
+   * For a broker that may lose messages: the run ends once every message has an outcome and the
+   * consumer has seen nothing new for this long, and the figures count what was lost instead of the run
+   * waiting for it. Without it the run waits for every message.
+   */
+  endWhenQuietMs?: number;
 }
 
-const QUEUE = 'faults';
+const PREFETCH = 200;
 
 export async function atLeastOnce(o: RunOptions): Promise<RunFigures> {
   const N = o.messages;
-  const broker = new Broker();
-  const bc = new Container(broker, { containerId: 'fault-broker' });
-  const containers: Container[] = [bc];
-  const acceptor = await bc.listen('127.0.0.1:0');
-  const proxy = new FaultProxy(acceptor.port);
+  const QUEUE = o.queue ?? 'faults';
+  const bc =
+    o.brokerPort === undefined ? new Container(new Broker(), { containerId: 'fault-broker' }) : undefined;
+  const containers: Container[] = bc === undefined ? [] : [bc];
+  const acceptor = await bc?.listen('127.0.0.1:0');
+  const brokerPort = o.brokerPort ?? acceptor!.port;
+  const proxy = new FaultProxy(brokerPort);
   await proxy.listen();
   o.configure?.(proxy);
   const url = `127.0.0.1:${proxy.port}`;
-  const reconnect = () => new Backoff({ initial: 10, maxDelay: 100 });
+  const consumerUrl = o.faultsOn === 'producer' ? `127.0.0.1:${brokerPort}` : url;
+  const connectOptions = () => ({
+    reconnect: new Backoff({ initial: 10, maxDelay: 100 }),
+    ...(o.heartbeat === undefined ? {} : { heartbeat: o.heartbeat }),
+  });
 
   const seen = new Uint8Array(N + 1);
   const outcome = new Uint8Array(N + 1);
@@ -71,21 +100,34 @@ export async function atLeastOnce(o: RunOptions): Promise<RunFigures> {
     unique: 0,
     connections: 0,
     unsettledAtEnd: 0,
+    lost: 0,
+    consumerCredit: PREFETCH,
   };
   let producerConn: Event['connection'];
   let consumerConn: Event['connection'];
   let sender: Event['sender'];
+  const finish = () => {
+    producerConn?.close();
+    consumerConn?.close();
+  };
+  let lastSeen = performance.now();
+  let quiet: NodeJS.Timeout | undefined;
   const finishIfDone = () => {
-    if (f.accepted === N && f.unique === N) {
-      producerConn?.close();
-      consumerConn?.close();
+    if (f.accepted === N && f.unique === N) finish();
+    else if (f.accepted === N && o.endWhenQuietMs !== undefined && quiet === undefined) {
+      // Polled rather than rescheduled on every message: the consumer's silence is what ends the run.
+      quiet = setInterval(() => {
+        if (performance.now() - lastSeen < o.endWhenQuietMs!) return;
+        clearInterval(quiet);
+        finish();
+      }, 50);
     }
   };
 
   let next = 1;
   class Producer extends MessagingHandler {
     override onStart(e: Event): void {
-      producerConn = e.container.connect(url, { reconnect: reconnect() });
+      producerConn = e.container.connect(url, connectOptions());
       sender = e.container.createSender(producerConn, QUEUE, { resend: true });
     }
     override onSendable(e: Event): void {
@@ -114,14 +156,15 @@ export async function atLeastOnce(o: RunOptions): Promise<RunFigures> {
 
   class Consumer extends MessagingHandler {
     constructor() {
-      super({ prefetch: 200 });
+      super({ prefetch: PREFETCH });
     }
     override onStart(e: Event): void {
-      consumerConn = e.container.connect(url, { reconnect: reconnect() });
+      consumerConn = e.container.connect(consumerUrl, connectOptions());
       e.container.createReceiver(consumerConn, QUEUE);
     }
     override onMessage(e: Event): void {
       const id = e.message!.body as number;
+      lastSeen = performance.now();
       if (seen[id] !== 0) {
         f.duplicates++;
         return;
@@ -146,7 +189,7 @@ export async function atLeastOnce(o: RunOptions): Promise<RunFigures> {
     containers.push(c);
     return c.run();
   });
-  const brokerRun = bc.run();
+  const brokerRun = bc?.run();
   let timedOut = false;
   const limit = setTimeout(() => {
     timedOut = true;
@@ -156,16 +199,18 @@ export async function atLeastOnce(o: RunOptions): Promise<RunFigures> {
     await Promise.all(runs);
   } finally {
     clearTimeout(limit);
+    clearInterval(quiet);
     f.seconds = (performance.now() - started) / 1000;
     f.connections = proxy.accepted;
     for (const l of [sender]) {
       if (l === undefined) continue;
       f.unsettledAtEnd = [...l.deliveries].filter((d) => !d.remoteSettled).length + l.inDoubt.length;
     }
+    f.lost = N - f.unique;
     await proxy.close();
-    acceptor.close();
-    bc.stop();
-    await brokerRun.catch(() => {});
+    acceptor?.close();
+    bc?.stop();
+    await brokerRun?.catch(() => {});
   }
   if (timedOut) {
     throw new Error(

@@ -13,10 +13,11 @@ import { once } from 'node:events';
 import { after, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { Broker } from '../../src/broker/index.js';
-import { Backoff, Container, type Event, Message, MessagingHandler } from '../../src/index.js';
+import { Container, type Event, Message, MessagingHandler } from '../../src/index.js';
 import { writeReliabilitySection } from '../security/reliability-doc.js';
 import { atLeastOnce, type RunFigures } from './at-least-once.js';
 import { FaultProxy } from './fault-proxy.js';
+import { freezeAndRecover } from './idle.js';
 
 const MESSAGES = Number(process.env.FAULT_MESSAGES ?? 20_000);
 const RESETS = Number(process.env.FAULT_RESETS ?? 20);
@@ -91,59 +92,6 @@ describe('at-least-once through faults', { timeout: 600_000 }, () => {
 
 const HEARTBEAT = 1500;
 
-/**
- * Connects through `urls` (a failover list) with an idle timeout; calls `freeze` once the first
- * connection opens; resolves with the times of the loss and of the next opened connection.
- */
-async function freezeAndRecover(
-  urls: string[],
-  freeze: () => void,
-): Promise<{ detectedMs: number; reopenedMs: number; condition: string | undefined; opens: string[] }> {
-  const opens: string[] = [];
-  let frozenAt = 0;
-  let detectedAt = 0;
-  let condition: string | undefined;
-  let done: () => void = () => {};
-  const finished = new Promise<void>((r) => {
-    done = r;
-  });
-  let reopenedAt = 0;
-  const handler = new (class extends MessagingHandler {
-    override onStart(e: Event): void {
-      e.container.connect({
-        urls,
-        heartbeat: HEARTBEAT,
-        reconnect: new Backoff({ initial: 10, maxDelay: 100 }),
-      });
-    }
-    override onConnectionOpened(e: Event): void {
-      opens.push(String(e.connection!.hostname ?? ''));
-      if (opens.length === 1) {
-        frozenAt = performance.now();
-        freeze();
-      } else {
-        reopenedAt = performance.now();
-        e.connection!.close();
-        done();
-      }
-    }
-    override onTransportError(e: Event): void {
-      if (detectedAt === 0) {
-        detectedAt = performance.now();
-        condition = `${e.transport?.condition?.name}: ${e.transport?.condition?.description}`;
-      }
-    }
-  })();
-  const c = new Container(handler);
-  const run = c.run();
-  const limit = setTimeout(() => c.stop(), 30_000);
-  await Promise.race([finished, run]);
-  clearTimeout(limit);
-  c.stop();
-  await run;
-  return { detectedMs: detectedAt - frozenAt, reopenedMs: reopenedAt - frozenAt, condition, opens };
-}
-
 /** A broker in a process of its own, for SIGSTOP. */
 async function brokerChild(): Promise<{ child: ChildProcess; port: number }> {
   const script = fileURLToPath(new URL('./broker-child.js', import.meta.url));
@@ -169,7 +117,7 @@ describe('idle timeout: a frozen peer is detected, and reconnect takes over', { 
       broker.stop();
       await brokerRun;
     });
-    const r = await freezeAndRecover([`127.0.0.1:${proxy.port}`], () => proxy.stall());
+    const r = await freezeAndRecover([`127.0.0.1:${proxy.port}`], () => proxy.stall(), HEARTBEAT);
     assert.match(r.condition ?? '', /amqp:resource-limit-exceeded: local-idle-timeout expired/);
     assert.ok(r.detectedMs >= HEARTBEAT / 2, `not before the timeout (${r.detectedMs.toFixed(0)} ms)`);
     assert.ok(r.detectedMs <= HEARTBEAT + SLACK, `detected in ${r.detectedMs.toFixed(0)} ms`);
@@ -192,9 +140,13 @@ describe('idle timeout: a frozen peer is detected, and reconnect takes over', { 
       backup.stop();
       await backupRun;
     });
-    const r = await freezeAndRecover([`127.0.0.1:${port}`, `localhost:${acceptor.port}`], () => {
-      child.kill('SIGSTOP');
-    });
+    const r = await freezeAndRecover(
+      [`127.0.0.1:${port}`, `localhost:${acceptor.port}`],
+      () => {
+        child.kill('SIGSTOP');
+      },
+      HEARTBEAT,
+    );
     assert.match(r.condition ?? '', /local-idle-timeout expired/);
     assert.ok(r.detectedMs <= HEARTBEAT + SLACK, `detected in ${r.detectedMs.toFixed(0)} ms`);
     assert.deepEqual(r.opens, ['127.0.0.1', 'localhost'], 'the second connection is to the backup');
