@@ -81,6 +81,8 @@ export class Connection extends Endpoint {
    * `Session.next(mask)`.
    */
   readonly sessions: Session[] = [];
+  /** @internal A session has ended (either side) since pruneEnded last looked: only then is it worth a walk. */
+  endsSincePrune = false;
   /** The collector events go to, when one is attached. Proton C: `pn_connection_collector`. */
   collector: Collector | undefined = undefined;
   /** The transport the connection is bound to. Proton: `Connection.transport`. */
@@ -131,6 +133,24 @@ export class Connection extends Endpoint {
     this.sessions.push(s);
     this.emit(EventType.sessionInit, s);
     return s;
+  }
+
+  /**
+   * @internal Lets go of the sessions ended on both sides, their end written: called as the peer begins
+   * another, so that one beginning and ending sessions for ever cannot grow the list without bound, while
+   * a session just ended stays listed (as in Proton until freed) for the application to look at.
+   * Proton C: `pn_session_free`.
+   */
+  pruneEnded(): void {
+    if (!this.endsSincePrune) return;
+    this.endsSincePrune = false;
+    let k = 0;
+    for (const s of this.sessions) {
+      const gone =
+        s.localState === State.LOCAL_CLOSED && s.remoteState === State.REMOTE_CLOSED && !s.endPending;
+      if (!gone) this.sessions[k++] = s;
+    }
+    this.sessions.length = k;
   }
 
   /**

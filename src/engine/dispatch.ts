@@ -110,6 +110,7 @@ function handleBegin(t: Transport, c: Connection, channel: number, begin: Begin)
   if (t.sessionsByRemoteChannel.has(channel)) {
     throw new ProtocolError(ErrorCondition.framingError, `channel ${channel} already has a session`);
   }
+  c.pruneEnded();
   let s: Session | undefined;
   if (begin.remoteChannel !== undefined) {
     s = t.sessionsByChannel.get(begin.remoteChannel);
@@ -140,6 +141,7 @@ function handleBegin(t: Transport, c: Connection, channel: number, begin: Begin)
 function handleEnd(t: Transport, s: Session, end: End): void {
   s.remoteCondition = Condition.fromError(end.error);
   s.remoteState = State.REMOTE_CLOSED;
+  s.connection.endsSincePrune = true;
   t.sessionsByRemoteChannel.delete(s.remoteChannel);
   for (const link of s.links) {
     if (link.remoteHandle >= 0) s.linksByRemoteHandle.delete(link.remoteHandle);
@@ -168,6 +170,7 @@ function handleAttach(s: Session, attach: Attach): void {
   if (s.linksByRemoteHandle.has(handle)) {
     throw new ProtocolError(ErrorCondition.handleInUse, `handle ${handle} is already attached`);
   }
+  s.pruneClosed();
   // The peer's role is the opposite of ours: a receiver (true) attaches to our sender.
   const peerIsReceiver = attach.role === true;
   let link: Link | undefined = s.links.find(
@@ -209,6 +212,7 @@ function handleDetach(s: Session, detach: Detach): void {
   link.remoteCondition = Condition.fromError(detach.error);
   link.remoteClosed = detach.closed ?? false;
   link.remoteState = State.REMOTE_CLOSED;
+  s.detachesSincePrune = true;
   s.connection.emit(link.remoteClosed ? EventType.linkRemoteClose : EventType.linkRemoteDetach, link);
 }
 
@@ -249,7 +253,12 @@ function handleFlow(s: Session, flow: Flow): void {
  * A transfer: `payload` is its bytes, one view of the frame, or several views when the frame came in
  * several reads (a large frame is not copied together: see Transport.handleFrameParts).
  */
-function handleTransfer(t: Transport, s: Session, tr: Transfer, payload: Buffer | readonly Uint8Array[]): void {
+function handleTransfer(
+  t: Transport,
+  s: Session,
+  tr: Transfer,
+  payload: Buffer | readonly Uint8Array[],
+): void {
   if (s.incomingWindow <= 0) {
     throw new ProtocolError(ErrorCondition.windowViolation, 'a transfer beyond the session incoming window');
   }

@@ -125,6 +125,7 @@ function writeEnd(t: Transport, s: Session): void {
   s.endPending = false;
   for (const l of s.links) if (l.handle >= 0) s.linksByHandle.delete(l.handle);
   frame(t, s.channel, new End(), { error: s.condition?.toError() });
+  s.connection.endsSincePrune = true;
   t.sessionsByChannel.delete(s.channel);
   t.freeChannelHint = Math.min(t.freeChannelHint, s.channel);
   // A channel is free: a session waiting for one can begin.
@@ -219,6 +220,7 @@ function writeDetach(t: Transport, s: Session, l: Link): void {
   l.detachPending = false;
   frame(t, s.channel, new Detach(), { handle: l.handle, closed: l.closing, error: l.condition?.toError() });
   s.linksByHandle.delete(l.handle);
+  s.detachesSincePrune = true;
 }
 
 /**

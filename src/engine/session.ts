@@ -74,6 +74,8 @@ export class Session extends Endpoint {
    * connection's links with `Connection.link_head(mask)`.
    */
   readonly links: Link[] = [];
+  /** @internal A link has detached (either side) since pruneClosed last looked. */
+  detachesSincePrune = false;
   /** @internal Links by local handle. */
   readonly linksByHandle = new Map<number, Link>();
   /** @internal Links by the peer's handle. */
@@ -188,6 +190,25 @@ export class Session extends Endpoint {
     const map = d.outgoing ? this.outgoingDeliveries : this.incomingDeliveries;
     if (map.get(d.id) === d) map.delete(d.id);
     this.dispositions.delete(d);
+  }
+
+  /**
+   * @internal Lets go of the links closed on both sides, their detach written, and of their deliveries
+   * (a detached link's unsettled state is gone, spec 2.6.6): called as the peer attaches another, so that
+   * one attaching and detaching for ever cannot grow the session without bound, while a link just closed
+   * stays listed (as in Proton until freed) for the application to look at. Proton C: `pn_link_free`.
+   */
+  pruneClosed(): void {
+    if (!this.detachesSincePrune) return;
+    this.detachesSincePrune = false;
+    let k = 0;
+    for (const l of this.links) {
+      const gone =
+        l.localState === State.LOCAL_CLOSED && l.remoteState === State.REMOTE_CLOSED && !l.detachPending;
+      if (gone) for (const d of l.deliveries) this.forget(d);
+      else this.links[k++] = l;
+    }
+    this.links.length = k;
   }
 
   /** @internal The lowest free local handle, or -1 when all up to the limits are taken. */

@@ -124,6 +124,34 @@ describe('link attach, detach and close', () => {
     });
   }
 
+  it('a peer attaching and detaching for ever does not grow the sessions: closed links are let go of', () => {
+    const env = connect();
+    const closed: Link[] = [];
+    for (let i = 0; i < 2000; i++) {
+      const a = sendLink(env, `churn-${i}`, 1);
+      sendMessage(a.snd, payload(10)); // an unsettled delivery, dropped with its link
+      pump(env.client, env.server);
+      a.snd.close();
+      pump(env.client, env.server);
+      a.rcv.close();
+      pump(env.client, env.server);
+      closed.push(a.rcv);
+      drain(env.client);
+      drain(env.server);
+    }
+    // Each side keeps at most the link closed last (listed until the next attach, as Proton until freed).
+    assert.ok(env.ss.links.length <= 2, `${env.ss.links.length} server links listed`);
+    assert.ok(env.cs.links.length <= 2, `${env.cs.links.length} client links listed`);
+    assert.ok(env.ss.incomingDeliveries.size <= 2, `${env.ss.incomingDeliveries.size} deliveries kept`);
+    assert.ok(env.cs.outgoingDeliveries.size <= 2, `${env.cs.outgoingDeliveries.size} deliveries kept`);
+    assert.ok(closed.every((l) => l.state === CLOSED_CLOSED));
+    // And the session still works.
+    const b = sendLink(env, 'after', 1);
+    sendMessage(b.snd, payload(10));
+    pump(env.client, env.server);
+    assert.deepEqual(receiveOne(b.rcv), payload(10));
+  });
+
   it('reattaches a closed link name on the same session, with a fresh handle pairing', () => {
     const env = connect();
     const a = sendLink(env, 'same', 1);
@@ -135,8 +163,10 @@ describe('link attach, detach and close', () => {
     snd.open();
     pump(env.client, env.server);
     const fresh = env.ss.links.filter((l) => l.name === 'same');
-    assert.equal(fresh.length, 2, 'a new server link, not the closed one');
-    const rcv = fresh[1] as Receiver;
+    // The closed link was let go of as the new attach came (Session.pruneClosed): one link, a new one.
+    assert.equal(fresh.length, 1, 'only the new server link is listed');
+    assert.notEqual(fresh[0], a.rcv, 'a new server link, not the closed one');
+    const rcv = fresh[0] as Receiver;
     assert.equal(rcv.remoteState, State.REMOTE_ACTIVE);
     assert.equal(a.rcv.state, CLOSED_CLOSED, 'the old link stays closed');
     rcv.open();
