@@ -9,6 +9,11 @@ export interface NodeBuffer extends Buffer {
   latin1Slice(start: number, end: number): string;
 }
 
+/** Outputs from this size on may be handed over by take() instead of copied... */
+const HANDOVER_MIN = 64 * 1024;
+/** ...when at most this much of their buffer is unused. */
+const HANDOVER_SLACK = 8192;
+
 /**
  * A growable output buffer. Encoders write big-endian values at `pos`; sizes of compound values are
  * reserved and filled in after their content is written. Growth doubles, so a writer reused across
@@ -147,9 +152,30 @@ export class ByteWriter {
 
   /** A copy of what was written, and the writer emptied for reuse. */
   take(): Buffer {
+    // A large output that fills its buffer nearly exactly (see reserveExact) is handed over, not copied:
+    // the writer starts again with a small buffer.
+    if (this.pos >= HANDOVER_MIN && this.buf.length - this.pos <= HANDOVER_SLACK) {
+      const whole = this.buf.subarray(0, this.pos);
+      this.buf = Buffer.allocUnsafe(1024);
+      this.pos = 0;
+      return whole;
+    }
     const out = Buffer.allocUnsafe(this.pos);
     this.buf.copy(out, 0, 0, this.pos);
     this.pos = 0;
     return out;
+  }
+
+  /**
+   * Makes room for `n` more bytes and, when it has to grow, for exactly those (and a little slack), rather
+   * than doubling: for one large value that ends what is written, so that {@link take} can hand the buffer
+   * over.
+   */
+  reserveExact(n: number): void {
+    const need = this.pos + n;
+    if (need <= this.buf.length) return;
+    const next = Buffer.allocUnsafe(need + HANDOVER_SLACK / 2);
+    this.buf.copy(next, 0, 0, this.pos);
+    this.buf = next;
   }
 }

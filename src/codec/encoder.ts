@@ -42,6 +42,8 @@ import {
   wide,
 } from './value-checks.js';
 
+/** Binaries this large are given exactly the room they need (see binary()). */
+const LARGE_BINARY = 64 * 1024;
 /**
  * How the encoder chooses between the AMQP encodings of a value. proton-ts only: Proton Python's
  * `Data.encode()` takes no options.
@@ -338,6 +340,9 @@ export class Encoder {
       w.u8(Code.vbin8);
       w.u8(v.length);
     } else {
+      // A large binary (a message body) is most of what is encoded: room for exactly it, so the buffer is
+      // not doubled past it and can be handed over whole (ByteWriter.take) rather than copied again.
+      if (v.length >= LARGE_BINARY) w.reserveExact(v.length + 5);
       w.u8(Code.vbin32);
       w.u32(v.length);
     }

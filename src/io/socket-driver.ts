@@ -37,6 +37,9 @@ const OWED_CHECK_INTERVAL = 100;
  */
 export const NOT_READING_AFTER_MS = 10_000;
 
+/** Bytes the socket may hold unflushed and still be given the next turn's output (see flush). */
+const OUTPUT_AHEAD = 2 * 1024 * 1024;
+
 /**
  * The bytes of messages sent and not yet written that the peer's credit lets go out (those beyond the
  * credit wait for the peer's flow control, not for its reading), with any delivery already begun; the
@@ -80,8 +83,11 @@ export class SocketDriver {
   /** The most bytes written and not yet flushed (see {@link SocketDriverOptions}). */
   readonly maxWriteBuffer: number;
   private checkedAt = 0;
-  /** When the socket last went full (write() said wait); it drains, and this starts again next time. */
-  private fullSince = 0;
+  /**
+   * When the peer last took bytes (a write flushed, the socket drained), or the socket last went full:
+   * what the not-reading bound measures from.
+   */
+  private progressAt = 0;
 
   constructor(
     readonly transport: Transport,
@@ -109,6 +115,7 @@ export class SocketDriver {
     });
     socket.on('drain', () => {
       this.writable = true;
+      this.progressAt = Date.now();
       this.hooks.schedule();
     });
     socket.on('error', (e: Error) => {
@@ -128,14 +135,16 @@ export class SocketDriver {
   flush(now: number): void {
     const s = this.socket;
     if (s === undefined || this.finished) return;
-    if (this.connected && this.writable && !s.destroyed) {
+    // Output is taken while the socket is below its high-water mark, or holds less than OUTPUT_AHEAD: so the
+    // next turn's bytes are queued before the kernel runs dry (a write's completion runs the next turn).
+    if (this.connected && (this.writable || s.writableLength < OUTPUT_AHEAD) && !s.destroyed) {
       const list = this.transport.takeOutputList();
       // Once written, the buffer holds a later turn's output (one closure per turn, not per frame).
       if (list !== undefined) {
         this.writable = this.write(s, list);
         // No check of the bound here: one turn's output is bounded by the engine (OUTPUT_PER_TURN) but for
         // a single large frame, which is a large message, not a peer that does not read.
-        if (!this.writable) this.fullSince = now;
+        if (!this.writable && s.writableLength >= OUTPUT_AHEAD) this.progressAt = now;
       }
       // Our close went out and the peer's came (or the stream failed): nothing more either way.
       if (this.transport.closed && this.transport.outputBytes === 0 && !this.ended) {
@@ -153,7 +162,7 @@ export class SocketDriver {
       this.checkedAt = now;
       const written = s.writableLength + this.transport.outputBytes;
       const owed = written + owedToPeer(this.transport, this.maxWriteBuffer - written);
-      if (owed > this.maxWriteBuffer && now - this.fullSince >= NOT_READING_AFTER_MS)
+      if (owed > this.maxWriteBuffer && now - this.progressAt >= NOT_READING_AFTER_MS)
         return this.notReading(owed);
     }
     this.rearm(this.transport.tick(now));
@@ -167,15 +176,26 @@ export class SocketDriver {
     const t = this.transport;
     if (list.length === 1) {
       const out = list[0]!;
-      return s.write(out, () => t.recycleOutput(out));
+      return s.write(out, () => {
+        t.recycleOutput(out);
+        this.written();
+      });
     }
     s.cork();
     for (let i = 0; i < list.length - 1; i++) s.write(list[i]!);
     const ok = s.write(list[list.length - 1]!, () => {
       for (const b of list) t.recycleOutput(b);
+      this.written();
     });
     s.uncork();
     return ok;
+  }
+
+  /** A write was flushed to the kernel: the peer is taking bytes; with the socket full, more may go now. */
+  private written(): void {
+    if (this.writable) return;
+    this.progressAt = Date.now();
+    if (this.socket !== undefined && this.socket.writableLength < OUTPUT_AHEAD) this.hooks.schedule();
   }
 
   /**
