@@ -1,7 +1,8 @@
 /**
  * The peer benchmarks through the shared harness (../shared/bench/harness.js): the throughput matrix
  * (100-byte messages, both settle modes), 1 MiB messages, request-response latency and the codec, with
- * proton-ts, rhea and Proton C side by side, each configuration run `runs` times. Every result line goes
+ * proton-ts, rhea and Proton C side by side (and proton-ts-promise, the promise API's sender and
+ * request-response client), each configuration run `runs` times. Every result line goes
  * to one JSON-lines file, read back by `report.ts`.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
@@ -68,6 +69,8 @@ export function harnessJobs(protonc: boolean, n: number, bigCount: number, rrCou
   const jobs: HarnessJob[] = [];
   const pairs: [string, string][] = [
     ['proton-ts', 'proton-ts'],
+    // The promise API's sender (sendMany) into the handler API's receiver: what the promise layer costs.
+    ['proton-ts-promise', 'proton-ts'],
     ['rhea', 'rhea'],
   ];
   if (protonc)
@@ -105,8 +108,14 @@ export function harnessJobs(protonc: boolean, n: number, bigCount: number, rrCou
       '10',
     ]);
   }
-  for (const i of protonc ? ['proton-ts', 'rhea', 'protonc'] : ['proton-ts', 'rhea']) {
-    jobs.push(['rr', '--server', i, '--client', i, '--count', String(rrCount), '--size', '100']);
+  const rrPairs: [string, string][] = [
+    ['proton-ts', 'proton-ts'],
+    ['proton-ts', 'proton-ts-promise'],
+    ['rhea', 'rhea'],
+  ];
+  if (protonc) rrPairs.push(['protonc', 'protonc']);
+  for (const [server, client] of rrPairs) {
+    jobs.push(['rr', '--server', server, '--client', client, '--count', String(rrCount), '--size', '100']);
   }
   for (const i of protonc ? ['proton-ts', 'rhea', 'protonc'] : ['proton-ts', 'rhea']) {
     jobs.push(['codec', '--impl', i, '--seconds', '2']);
