@@ -19,7 +19,6 @@
  * attaching to one by its address, is checked like any other address: `* send dynamic-*` lets every
  * user answer requests.
  */
-import { readFileSync } from 'node:fs';
 import {
   Condition,
   type Connection,
@@ -27,10 +26,10 @@ import {
   ErrorCondition,
   type Link,
   type Logger,
-  ProtonError,
   Rejected,
   Sender,
 } from '../index.js';
+import { ConfigFileError, readConfigFile } from './config-file.js';
 
 /** What a rule allows: sending to an address, or receiving from it. */
 export type AclAction = 'send' | 'receive';
@@ -42,17 +41,7 @@ export const ANONYMOUS_USER = 'anonymous';
 const ANY_USER = '*';
 
 /** An ACL file that cannot be read or parsed: the message names the file and the line. */
-export class AclFileError extends ProtonError {
-  constructor(
-    message: string,
-    readonly file: string,
-    readonly line?: number,
-    options: { cause?: unknown } = {},
-  ) {
-    super(`${file}${line === undefined ? '' : `, line ${line}`}: ${message}`, options);
-    this.name = 'AclFileError';
-  }
-}
+export class AclFileError extends ConfigFileError {}
 
 /** One rule of the file. */
 export interface AclRule {
@@ -105,13 +94,7 @@ export class Acl {
    * @throws AclFileError when it cannot be read, or a line is not a rule.
    */
   static load(file: string): Acl {
-    let text: string;
-    try {
-      text = readFileSync(file, 'utf8');
-    } catch (e) {
-      throw new AclFileError(`cannot read: ${(e as Error).message}`, file, undefined, { cause: e });
-    }
-    return Acl.parse(text, file);
+    return Acl.parse(readConfigFile(file, AclFileError), file);
   }
 
   /**

@@ -13,8 +13,8 @@
  * salted the same way and the keys compared), so no password is kept once the file has been parsed.
  */
 import { timingSafeEqual } from 'node:crypto';
-import { readFileSync } from 'node:fs';
-import { InvalidOptionError, ProtonError, scramCredentials } from '../index.js';
+import { InvalidOptionError, scramCredentials } from '../index.js';
+import { ConfigFileError, readConfigFile } from './config-file.js';
 
 /** The salted credentials of one user for one hash (what `scramCredentials` returns). */
 export type StoredCredentials = ReturnType<typeof scramCredentials>;
@@ -33,17 +33,7 @@ type Hash = (typeof HASHES)[Mechanism];
 const KEY_LENGTHS: Record<Hash, number> = { 'SHA-1': 20, 'SHA-256': 32, 'SHA-512': 64 };
 
 /** A users file that cannot be read or parsed: the message names the file and the line. */
-export class UsersFileError extends ProtonError {
-  constructor(
-    message: string,
-    readonly file: string,
-    readonly line?: number,
-    options: { cause?: unknown } = {},
-  ) {
-    super(`${file}${line === undefined ? '' : `, line ${line}`}: ${message}`, options);
-    this.name = 'UsersFileError';
-  }
-}
+export class UsersFileError extends ConfigFileError {}
 
 /** Options of {@link scramRecord}. */
 export interface ScramRecordOptions {
@@ -85,13 +75,7 @@ export class Users {
    * @throws UsersFileError when it cannot be read, or a line is not a record.
    */
   static load(file: string): Users {
-    let text: string;
-    try {
-      text = readFileSync(file, 'utf8');
-    } catch (e) {
-      throw new UsersFileError(`cannot read: ${(e as Error).message}`, file, undefined, { cause: e });
-    }
-    return Users.parse(text, file);
+    return Users.parse(readConfigFile(file, UsersFileError), file);
   }
 
   /**
