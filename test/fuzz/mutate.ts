@@ -38,7 +38,8 @@ const INTERESTING_WORDS = [
 const unit = fc.nat(127);
 const at = fc.nat(1 << 16);
 
-function mutationArb(dictionary: readonly Buffer[]): fc.Arbitrary<Mutation> {
+/** Edits of an input; `dictionary` holds byte strings worth inserting (taken from the corpus). */
+export function mutationArb(dictionary: readonly Buffer[]): fc.Arbitrary<Mutation> {
   const words =
     dictionary.length > 0 ? fc.constantFrom(...dictionary.map((b) => new Uint8Array(b))) : undefined;
   const inserted = words
@@ -136,22 +137,24 @@ export interface Case {
   eof: boolean;
 }
 
+/** How an input is cut into reads: whole, byte by byte, or in runs of small and larger sizes. */
+export const chunkingArb: fc.Arbitrary<Chunking> = fc.oneof(
+  { weight: 4, arbitrary: fc.constant([] as number[]) },
+  { weight: 1, arbitrary: fc.constant([1]) },
+  {
+    weight: 3,
+    arbitrary: fc.array(fc.oneof(fc.integer({ min: 1, max: 16 }), fc.integer({ min: 1, max: 2000 })), {
+      minLength: 1,
+      maxLength: 6,
+    }),
+  },
+);
+
 export function caseArb(dictionary: readonly Buffer[]): fc.Arbitrary<Case> {
-  const chunking = fc.oneof(
-    { weight: 4, arbitrary: fc.constant([] as number[]) },
-    { weight: 1, arbitrary: fc.constant([1]) },
-    {
-      weight: 3,
-      arbitrary: fc.array(fc.oneof(fc.integer({ min: 1, max: 16 }), fc.integer({ min: 1, max: 2000 })), {
-        minLength: 1,
-        maxLength: 6,
-      }),
-    },
-  );
   return fc.record({
     entry: fc.nat(),
     mutations: fc.array(mutationArb(dictionary), { minLength: 1, maxLength: 8 }),
-    chunking,
+    chunking: chunkingArb,
     eof: fc.boolean(),
   });
 }
