@@ -3,6 +3,7 @@
  * harness passes them (bench contract in ../shared/bench/README.md), the latency summary, and a hard
  * stop so that a wedged peer never outlives the harness's own timeout.
  */
+import type { Acceptor, Container } from '../src/index.js';
 
 /** The options of the contract's commands; each command reads the ones it needs. */
 export interface PeerArgs {
@@ -84,6 +85,14 @@ export const nowNs = (): bigint => process.hrtime.bigint();
 export function exitSoon(code: number, ms = 3000): void {
   process.exitCode = code;
   setTimeout(() => process.exit(code), ms).unref();
+}
+
+/** Listens on `--listen`; `got` receives the acceptor, and a failure to listen ends the process (status 1). */
+export function listenOrExit(container: Container, o: PeerArgs, got: (a: Acceptor) => void): void {
+  container.listen(`${o.host}:${o.port}`).then(got, (e: Error) => {
+    process.stderr.write(`listen: ${e.message}\n`);
+    exitSoon(1, 100);
+  });
 }
 
 /** The contract's latency line: nearest-rank percentiles of the samples (ns), in microseconds. */

@@ -5,7 +5,7 @@
  * `--work-us U` (not in the contract) spends U µs per message, a slow receiver for the memory test.
  */
 import { type Acceptor, Container, type Event, MessagingHandler } from '../src/index.js';
-import { exitSoon, nowNs, parsePeerArgs, printJson } from './peer-args.js';
+import { exitSoon, listenOrExit, nowNs, parsePeerArgs, printJson } from './peer-args.js';
 
 const o = parsePeerArgs();
 
@@ -23,15 +23,9 @@ class Recv extends MessagingHandler {
   private done = false;
 
   override onStart(event: Event): void {
-    event.container.listen(`${o.host}:${o.port}`).then(
-      (a) => {
-        this.acceptor = a;
-      },
-      (e: Error) => {
-        process.stderr.write(`listen: ${e.message}\n`);
-        exitSoon(1, 100);
-      },
-    );
+    listenOrExit(event.container, o, (a) => {
+      this.acceptor = a;
+    });
   }
 
   override onMessage(event: Event): void {

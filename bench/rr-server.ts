@@ -11,7 +11,7 @@ import {
   MessagingHandler,
   type Sender,
 } from '../src/index.js';
-import { exitSoon, parsePeerArgs, printJson } from './peer-args.js';
+import { exitSoon, listenOrExit, parsePeerArgs, printJson } from './peer-args.js';
 
 const o = parsePeerArgs();
 
@@ -22,15 +22,9 @@ class Server extends MessagingHandler {
   private stopped = false;
 
   override onStart(event: Event): void {
-    event.container.listen(`${o.host}:${o.port}`).then(
-      (a) => {
-        this.acceptor = a;
-      },
-      (e: Error) => {
-        process.stderr.write(`listen: ${e.message}\n`);
-        exitSoon(1, 100);
-      },
-    );
+    listenOrExit(event.container, o, (a) => {
+      this.acceptor = a;
+    });
   }
 
   override onLinkOpening(event: Event): void {
