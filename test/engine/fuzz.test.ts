@@ -16,13 +16,10 @@ import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
-import { readValue } from '../../src/codec/composites.js';
-import { Decoder } from '../../src/codec/decoder.js';
 import {
   Attach,
   Begin,
   Close,
-  encodeComposite,
   Flow,
   Open,
   SaslChallenge,
@@ -42,9 +39,10 @@ import {
   SERVER_SASL,
   TRAFFIC_DIR,
 } from '../fixtures/traffic/record.js';
-import { answer } from '../fuzz/engine-check.js';
+import { answer, decodeOutput, type OutUnit } from '../fuzz/engine-check.js';
 import { applyMutations, chunkingArb, mutationArb } from '../fuzz/mutate.js';
 import { type Chunking, chunksOf } from '../fuzz/target.js';
+import { AMQP_HEADER, frame, SASL_HEADER } from '../limits/hostile.js';
 import { type PairOptions, pair, type Side } from '../support/pair.js';
 
 // ------------------------------------------------------------------------------------------------
@@ -68,9 +66,6 @@ function seeds(...names: string[]): Seed[] {
     return s;
   });
 }
-
-const AMQP_HEADER = Buffer.from('414d515000010000', 'hex');
-const SASL_HEADER = Buffer.from('414d515003010000', 'hex');
 
 // ------------------------------------------------------------------------------------------------
 // The engine under test, and its application
@@ -161,39 +156,6 @@ function respond(side: Side): void {
 
 // ------------------------------------------------------------------------------------------------
 // Decoding what the engine wrote
-
-interface OutUnit {
-  header?: Buffer;
-  type?: number;
-  body?: unknown;
-}
-
-/** Cuts an output stream into headers and frames, decoding each performative; throws when malformed. */
-function decodeOutput(out: Buffer): OutUnit[] {
-  const units: OutUnit[] = [];
-  let pos = 0;
-  while (pos < out.length) {
-    if (out.subarray(pos, pos + 4).toString('latin1') === 'AMQP') {
-      assert.ok(out.length - pos >= 8, 'a cut protocol header');
-      units.push({ header: out.subarray(pos, pos + 8) });
-      pos += 8;
-      continue;
-    }
-    assert.ok(out.length - pos >= 8, `a cut frame header at ${pos}`);
-    const size = out.readUInt32BE(pos);
-    assert.ok(size >= 8 && pos + size <= out.length, `frame size ${size} at ${pos} of ${out.length}`);
-    const doff = out[pos + 4]! * 4;
-    assert.ok(doff >= 8 && doff <= size, `data offset ${doff}`);
-    const type = out[pos + 5]!;
-    if (doff === size) units.push({ type });
-    else {
-      const d = new Decoder(out.subarray(pos, pos + size), {}, doff);
-      units.push({ type, body: readValue(d) });
-    }
-    pos += size;
-  }
-  return units;
-}
 
 // ------------------------------------------------------------------------------------------------
 // One input
@@ -322,16 +284,6 @@ function checkEnd(target: Target, side: Side, out: Buffer, failedBeforeEnd: bool
 
 // ------------------------------------------------------------------------------------------------
 // Frame builders for the hostile inputs
-
-function frame(body: object | Buffer, channel = 0, type = 0, payload: Buffer = Buffer.alloc(0)): Buffer {
-  const b = Buffer.isBuffer(body) ? body : encodeComposite(body);
-  const h = Buffer.alloc(8);
-  h.writeUInt32BE(8 + b.length + payload.length, 0);
-  h[4] = 2;
-  h[5] = type;
-  h.writeUInt16BE(channel, 6);
-  return Buffer.concat([h, b, payload]);
-}
 
 /** The transport's condition (a call, so that an earlier check does not narrow it for the compiler). */
 function conditionOf(side: Side) {

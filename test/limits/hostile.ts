@@ -13,6 +13,7 @@ import { MessagingHandler } from '../../src/handlers/messaging-handler.js';
 import { decodeOutput, type OutUnit } from '../fuzz/engine-check.js';
 import { settledHeap } from '../fuzz/harness.js';
 import { HOST, within } from '../support/container-harness.js';
+import { rawFrame } from '../support/frames.js';
 
 export { settledHeap };
 
@@ -27,12 +28,7 @@ export function frame(
   payload: Buffer = Buffer.alloc(0),
 ): Buffer {
   const b = Buffer.isBuffer(body) ? body : encodeComposite(body);
-  const h = Buffer.alloc(8);
-  h.writeUInt32BE(8 + b.length + payload.length, 0);
-  h[4] = 2;
-  h[5] = type;
-  h.writeUInt16BE(channel, 6);
-  return Buffer.concat([h, b, payload]);
+  return rawFrame({ channel, type, body: Buffer.concat([b, payload]) });
 }
 
 export const OPEN = frame(Object.assign(new Open(), { containerId: 'hostile' }));
