@@ -36,6 +36,11 @@ export class ByteWriter {
   private grow(need: number): void {
     let size = this.buf.length * 2;
     while (size < need) size *= 2;
+    this.resize(size);
+  }
+
+  /** Moves what is written into a new buffer of `size` bytes. */
+  private resize(size: number): void {
     const next = Buffer.allocUnsafe(size);
     this.buf.copy(next, 0, 0, this.pos);
     this.buf = next;
@@ -173,9 +178,6 @@ export class ByteWriter {
    */
   reserveExact(n: number): void {
     const need = this.pos + n;
-    if (need <= this.buf.length) return;
-    const next = Buffer.allocUnsafe(need + HANDOVER_SLACK / 2);
-    this.buf.copy(next, 0, 0, this.pos);
-    this.buf = next;
+    if (need > this.buf.length) this.resize(need + HANDOVER_SLACK / 2);
   }
 }

@@ -41,6 +41,16 @@ export class TransferReader {
   end = 0;
 
   /**
+   * The transfer whose performative starts at `bodyStart` (the frame body's first byte), or undefined when
+   * the body is not a transfer (descriptor `0x00 0x53 0x14`) in a common encoding.
+   */
+  readBody(b: Buffer, bodyStart: number): Transfer | undefined {
+    if (bodyStart + 3 >= b.length) return undefined;
+    if (b[bodyStart] !== 0x00 || b[bodyStart + 1] !== 0x53 || b[bodyStart + 2] !== 0x14) return undefined;
+    return this.read(b, bodyStart + 3);
+  }
+
+  /**
    * The transfer whose list starts at `at` (just after the descriptor `0x00 0x53 0x14`), or undefined
    * when it is not in a common encoding (the caller then reads it the generic way).
    */

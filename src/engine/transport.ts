@@ -614,13 +614,9 @@ export class Transport {
       this.tracer === undefined &&
       c !== undefined &&
       head[5] === FrameType.amqp &&
-      doff >= 2 &&
-      bodyStart + 3 < head.length &&
-      head[bodyStart] === 0x00 &&
-      head[bodyStart + 1] === 0x53 &&
-      head[bodyStart + 2] === 0x14
+      doff >= 2
     ) {
-      const transfer = TRANSFERS.read(head, bodyStart + 3);
+      const transfer = TRANSFERS.readBody(head, bodyStart);
       if (transfer !== undefined) {
         this.framesInput++;
         parts[0] = head.subarray(TRANSFERS.end);
@@ -688,10 +684,7 @@ export class Transport {
     let body: unknown;
     let payload: Buffer;
     // Most frames are transfers (descriptor 0x00 0x53 0x14): read those without the generic machinery.
-    const transfer =
-      frame[bodyStart] === 0x00 && frame[bodyStart + 1] === 0x53 && frame[bodyStart + 2] === 0x14
-        ? TRANSFERS.read(frame, bodyStart + 3)
-        : undefined;
+    const transfer = TRANSFERS.readBody(frame, bodyStart);
     if (transfer !== undefined) {
       body = transfer;
       payload = frame.subarray(TRANSFERS.end);

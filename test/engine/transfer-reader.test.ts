@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import fc from 'fast-check';
-import { Accepted, Transfer } from '../../src/codec/composite-types.js';
+import { Accepted, Flow, Transfer } from '../../src/codec/composite-types.js';
 import { decodeComposite, encodeComposite, readValue } from '../../src/codec/composites.js';
 import { Decoder } from '../../src/codec/decoder.js';
 import { TransferReader } from '../../src/engine/transfer-reader.js';
@@ -102,4 +102,18 @@ test('a transfer carrying a delivery state, or a ulong handle, is left to the ge
   const noHandle = Buffer.from([0x00, 0x53, 0x14, 0xc0, 0x02, 0x01, 0x40]);
   assert.equal(reader.read(noHandle, DESCRIPTOR_END), undefined);
   assert.ok(generic(noHandle) instanceof Error);
+});
+
+test('readBody reads a transfer from where the frame body starts, and nothing else', () => {
+  const t = toTransfer({ handle: 3, deliveryId: 9, deliveryTag: Buffer.from('t'), more: true });
+  const body = encodeComposite(t);
+  const frame = Buffer.concat([Buffer.alloc(8), body, Buffer.from('payload')]);
+  assert.deepEqual(reader.readBody(frame, 8), t);
+  assert.equal(frame.subarray(reader.end).toString(), 'payload');
+  const flow = Buffer.concat([
+    Buffer.alloc(8),
+    encodeComposite(Object.assign(new Flow(), { incomingWindow: 1, nextOutgoingId: 0, outgoingWindow: 1 })),
+  ]);
+  assert.equal(reader.readBody(flow, 8), undefined, 'a flow is not a transfer');
+  assert.equal(reader.readBody(frame.subarray(0, 10), 8), undefined, 'a body cut inside its descriptor');
 });
