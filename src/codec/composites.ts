@@ -181,6 +181,47 @@ export function readFields(d: Decoder, spec: CompositeSpec): object {
   return obj;
 }
 
+/**
+ * Reads the list of a composite's fields and hands each present one to `set` (with its index in the
+ * spec), for readers that fill their own object (the message's header and properties go straight into
+ * the `Message`, without a `Header` or `Properties` in between). Same checks and errors as
+ * {@link readFields}.
+ */
+export function readFieldsInto<T>(
+  d: Decoder,
+  spec: CompositeSpec,
+  target: T,
+  set: (target: T, index: number, value: unknown) => void,
+): void {
+  const at = d.pos;
+  const code = d.u8(spec.name);
+  const fields = spec.fields;
+  let count = 0;
+  let outerEnd = d.end;
+  if (code === Code.list8 || code === Code.list32) {
+    d.enter(at);
+    ({ count, outerEnd } = d.compound(code, spec.name));
+  } else if (code !== Code.list0) {
+    throw new DecodeError(`${spec.name} must be a list, not format code 0x${code.toString(16)}`, at);
+  }
+  for (let i = 0; i < count; i++) {
+    if (i >= fields.length) {
+      d.value(); // fields a later version of the spec may add: read past them
+      continue;
+    }
+    const f = fields[i]!;
+    const v = readField(d, f, spec);
+    if (v !== undefined) set(target, i, v);
+    else if (f.mandatory)
+      throw new DecodeError(`${spec.name} is missing its mandatory field '${f.name}'`, at);
+  }
+  for (let i = count; i < fields.length; i++) {
+    const f = fields[i]!;
+    if (f.mandatory) throw new DecodeError(`${spec.name} is missing its mandatory field '${f.name}'`, at);
+  }
+  if (code !== Code.list0) d.leave(outerEnd, spec.name);
+}
+
 function mismatch(spec: CompositeSpec, f: FieldSpec, code: number, at: number): DecodeError {
   const found =
     TYPE_OF_CODE[code] ?? (code === Code.described ? 'described value' : `code 0x${code.toString(16)}`);

@@ -22,20 +22,34 @@ const bytes = new Uint8Array(SLOTS * CACHED_MAX_BYTES);
  */
 export function cachedAscii(b: Buffer, start: number, end: number): string | undefined {
   const n = end - start;
+  // The slot comes from the length and a few bytes (the first four, the middle, the last four), not from
+  // every byte: the exact comparison below reads the bytes anyway, so a full hash would read them twice.
+  // Strings that differ only elsewhere share a slot and take turns in it, which costs a miss, never a
+  // wrong answer.
   let h = n;
-  for (let i = start; i < end; i++) {
-    const c = b[i]!;
-    if (c > 0x7f) return undefined;
-    h = (Math.imul(h, 31) + c) | 0;
+  if (n <= 9) {
+    for (let i = start; i < end; i++) h = (Math.imul(h, 31) + b[i]!) | 0;
+  } else {
+    h = (Math.imul(h, 31) + b[start]!) | 0;
+    h = (Math.imul(h, 31) + b[start + 1]!) | 0;
+    h = (Math.imul(h, 31) + b[start + 2]!) | 0;
+    h = (Math.imul(h, 31) + b[start + 3]!) | 0;
+    h = (Math.imul(h, 31) + b[start + (n >> 1)]!) | 0;
+    h = (Math.imul(h, 31) + b[end - 4]!) | 0;
+    h = (Math.imul(h, 31) + b[end - 3]!) | 0;
+    h = (Math.imul(h, 31) + b[end - 2]!) | 0;
+    h = (Math.imul(h, 31) + b[end - 1]!) | 0;
   }
   const slot = (h ^ (h >>> 13)) & (SLOTS - 1);
   const base = slot * CACHED_MAX_BYTES;
   const hit = texts[slot];
+  // Only ASCII is ever stored, so bytes equal to a stored string's are ASCII too.
   if (hit !== undefined && lengths[slot] === n) {
     let i = 0;
     while (i < n && bytes[base + i] === b[start + i]) i++;
     if (i === n) return hit;
   }
+  for (let i = start; i < end; i++) if (b[i]! > 0x7f) return undefined;
   const s = (b as NodeBuffer).latin1Slice(start, end);
   texts[slot] = s;
   lengths[slot] = n;

@@ -7,7 +7,7 @@
 import { ByteWriter } from '../codec/byte-writer.js';
 import {
   compositeSpec,
-  readFields,
+  readFieldsInto,
   readSpecDescriptor,
   symbolKeysToStrings,
   writeFields,
@@ -259,6 +259,72 @@ export function decodeMessage(bytes: Uint8Array, options: DecodeOptions = {}): M
   return decodeWith(bytes, options, readMessage);
 }
 
+/** Sets the message field of the header's field `i` (spec order), present on the wire as `v`. */
+function setHeaderField(m: Message, i: number, v: unknown): void {
+  switch (i) {
+    case 0:
+      m.durable = v as boolean;
+      break;
+    case 1:
+      m.priority = v as number;
+      break;
+    case 2:
+      m.ttl = v as number;
+      break;
+    case 3:
+      m.firstAcquirer = v as boolean;
+      break;
+    case 4:
+      m.deliveryCount = v as number;
+      break;
+  }
+}
+
+/** Sets the message field of the properties' field `i` (spec order), present on the wire as `v`. */
+function setPropertiesField(m: Message, i: number, v: unknown): void {
+  switch (i) {
+    case 0:
+      m.id = appId(v);
+      break;
+    case 1:
+      m.userId = v as Uint8Array;
+      break;
+    case 2:
+      m.address = v as string;
+      break;
+    case 3:
+      m.subject = v as string;
+      break;
+    case 4:
+      m.replyTo = v as string;
+      break;
+    case 5:
+      m.correlationId = appId(v);
+      break;
+    case 6:
+      m.contentType = v as string;
+      break;
+    case 7:
+      m.contentEncoding = v as string;
+      break;
+    case 8:
+      m.expiryTime = v as number | bigint;
+      break;
+    case 9:
+      m.creationTime = v as number | bigint;
+      break;
+    case 10:
+      m.groupId = v as string;
+      break;
+    case 11:
+      m.groupSequence = v as number;
+      break;
+    case 12:
+      m.replyToGroupId = v as string;
+      break;
+  }
+}
+
 /** Reads a message's sections, to the end of the decoder's bytes. */
 export function readMessage(d: Decoder): Message {
   const m = new Message();
@@ -280,38 +346,18 @@ export function readMessage(d: Decoder): Message {
     }
     last = code;
     switch (code) {
-      case Section.header: {
-        const h = readFields(d, HEADER) as Record<string, unknown>;
-        m.durable = (h.durable as boolean | undefined) ?? false;
-        m.priority = (h.priority as number | undefined) ?? Message.DEFAULT_PRIORITY;
-        m.ttl = (h.ttl as number | undefined) ?? 0;
-        m.firstAcquirer = (h.firstAcquirer as boolean | undefined) ?? false;
-        m.deliveryCount = (h.deliveryCount as number | undefined) ?? 0;
+      case Section.header:
+        readFieldsInto(d, HEADER, m, setHeaderField);
         break;
-      }
       case Section.deliveryAnnotations:
         m.instructions = symbolKeysToStrings(readMap(d, 'delivery-annotations'));
         break;
       case Section.messageAnnotations:
         m.annotations = symbolKeysToStrings(readMap(d, 'message-annotations'));
         break;
-      case Section.properties: {
-        const p = readFields(d, PROPERTIES) as Record<string, unknown>;
-        m.id = appId(p.messageId);
-        m.userId = p.userId as Uint8Array | undefined;
-        m.address = p.to as string | undefined;
-        m.subject = p.subject as string | undefined;
-        m.replyTo = p.replyTo as string | undefined;
-        m.correlationId = appId(p.correlationId);
-        m.contentType = p.contentType as string | undefined;
-        m.contentEncoding = p.contentEncoding as string | undefined;
-        m.expiryTime = (p.absoluteExpiryTime as number | bigint | undefined) ?? 0;
-        m.creationTime = (p.creationTime as number | bigint | undefined) ?? 0;
-        m.groupId = p.groupId as string | undefined;
-        m.groupSequence = (p.groupSequence as number | undefined) ?? 0;
-        m.replyToGroupId = p.replyToGroupId as string | undefined;
+      case Section.properties:
+        readFieldsInto(d, PROPERTIES, m, setPropertiesField);
         break;
-      }
       case Section.applicationProperties:
         m.properties = readApplicationProperties(d);
         break;
