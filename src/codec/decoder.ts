@@ -68,7 +68,7 @@ export class Decoder {
   /** Where the value being read must end: the input's end, or the end of the enclosing compound. */
   end: number;
   depth = 0;
-  readonly maxDepth: number;
+  maxDepth: number;
   /** Array elements of zero width this decoder may still produce (nested arrays share the bound). */
   zeroWidthBudget = MAX_ZERO_WIDTH_ELEMENTS;
 
@@ -77,6 +77,16 @@ export class Decoder {
     this.pos = start;
     this.end = end ?? this.buf.length;
     this.maxDepth = options.maxDepth ?? 128;
+  }
+
+  /** Makes this decoder read `bytes` from the start, as a new one would. */
+  reset(bytes: Uint8Array, options: DecodeOptions): void {
+    this.buf = asBuffer(bytes);
+    this.pos = 0;
+    this.end = this.buf.length;
+    this.depth = 0;
+    this.maxDepth = options.maxDepth ?? 128;
+    this.zeroWidthBudget = MAX_ZERO_WIDTH_ELEMENTS;
   }
 
   /** Fails unless `n` more bytes are there. */
@@ -513,15 +523,29 @@ function elementWidth(code: number): number {
  * the stack holds, however high `maxDepth` was set) into a {@link DecodeError}.
  */
 export function decodeWith<T>(bytes: Uint8Array, options: DecodeOptions, read: (d: Decoder) => T): T {
-  const d = new Decoder(bytes, options);
+  // One decoder serves every decode (a message per delivery makes this hot); a decode inside a decode,
+  // which nothing does today, would find none spare and make its own.
+  let d = spare;
+  if (d === undefined) d = new Decoder(bytes, options);
+  else {
+    spare = undefined;
+    d.reset(bytes, options);
+  }
   try {
     return read(d);
   } catch (e) {
     if (e instanceof DecodeError) throw e;
     const why = e instanceof RangeError ? 'values nest too deeply for the stack' : String(e);
     throw new DecodeError(why, d.pos, { cause: e });
+  } finally {
+    // The spare must not keep the input alive.
+    d.buf = NO_BYTES;
+    spare = d;
   }
 }
+
+const NO_BYTES = Buffer.alloc(0);
+let spare: Decoder | undefined;
 
 /**
  * Decodes exactly one AMQP value; bytes left over are an error. Proton Python: `Data.decode()` then

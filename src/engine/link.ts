@@ -477,7 +477,7 @@ export class Receiver extends Link {
     }
     // Always, even for an empty delivery: its transfers used window that reading gives back.
     this.session.bytesRead(d.size);
-    d.chunks = [];
+    if (d.chunks.length > 0) d.chunks = [];
     d.size = 0;
     this.current = this.incoming[0];
     if (d.settled && (d.remoteSettled || !d.dispositionPending)) this.forget(d);

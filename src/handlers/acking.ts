@@ -54,8 +54,14 @@ export function settle(delivery: Delivery, state?: DeliveryStateValue): void {
  * `accepted`.
  */
 export function accept(delivery: Delivery): void {
-  settle(delivery, new Accepted());
+  settle(delivery, ACCEPTED);
 }
+
+/**
+ * The accepted outcome has no fields, so every acceptance shares this one (frozen): no object per
+ * message, and consecutive acceptances are seen as one state at once when dispositions are batched.
+ */
+const ACCEPTED = Object.freeze(new Accepted()) as Accepted;
 
 /**
  * Rejects a received message as invalid or unprocessable: the rejected outcome (with `condition` as its

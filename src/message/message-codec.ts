@@ -280,6 +280,34 @@ function setHeaderField(m: Message, i: number, v: unknown): void {
   }
 }
 
+/**
+ * The message-id or correlation-id (fields 0 and 5) when it is a ulong below 2^53, as the number the
+ * application gets: without the `ULong` and bigint the generic reader would make and `appId` undo.
+ * Undefined, having read nothing, for anything else.
+ */
+function readNumericId(d: Decoder, i: number): number | undefined {
+  if (i !== 0 && i !== 5) return undefined;
+  const b = d.buf;
+  const p = d.pos;
+  if (p >= d.end) return undefined;
+  const code = b[p];
+  if (code === Code.smallulong && d.end - p >= 2) {
+    d.pos = p + 2;
+    return b[p + 1];
+  }
+  if (code === Code.ulong && d.end - p >= 9) {
+    const hi = b.readUInt32BE(p + 1);
+    if (hi >= 0x200000) return undefined;
+    d.pos = p + 9;
+    return hi * 0x100000000 + b.readUInt32BE(p + 5);
+  }
+  if (code === Code.ulong0) {
+    d.pos = p + 1;
+    return 0;
+  }
+  return undefined;
+}
+
 /** Sets the message field of the properties' field `i` (spec order), present on the wire as `v`. */
 function setPropertiesField(m: Message, i: number, v: unknown): void {
   switch (i) {
@@ -329,7 +357,7 @@ function setPropertiesField(m: Message, i: number, v: unknown): void {
 export function readMessage(d: Decoder): Message {
   const m = new Message();
   let last = 0;
-  const bodySections: Encodable[] = [];
+  let bodySections: Encodable[] | undefined;
   while (d.pos < d.end) {
     const at = d.pos;
     const code = sectionCode(d, at);
@@ -356,7 +384,7 @@ export function readMessage(d: Decoder): Message {
         m.annotations = symbolKeysToStrings(readMap(d, 'message-annotations'));
         break;
       case Section.properties:
-        readFieldsInto(d, PROPERTIES, m, setPropertiesField);
+        readFieldsInto(d, PROPERTIES, m, setPropertiesField, readNumericId);
         break;
       case Section.applicationProperties:
         m.properties = readApplicationProperties(d);
@@ -365,14 +393,16 @@ export function readMessage(d: Decoder): Message {
         const v = d.value();
         if (!(v instanceof Uint8Array)) throw new DecodeError('a data section must hold binary', at);
         m.bodyKind = 'data';
-        bodySections.push(v);
+        if (bodySections === undefined) bodySections = [v];
+        else bodySections.push(v);
         break;
       }
       case Section.amqpSequence: {
         const v = d.value();
         if (!Array.isArray(v)) throw new DecodeError('an amqp-sequence section must hold a list', at);
         m.bodyKind = 'sequence';
-        bodySections.push(v);
+        if (bodySections === undefined) bodySections = [v];
+        else bodySections.push(v);
         break;
       }
       case Section.amqpValue:
@@ -384,7 +414,7 @@ export function readMessage(d: Decoder): Message {
         break;
     }
   }
-  if (bodySections.length === 1) m.body = bodySections[0];
-  else if (bodySections.length > 1) m.body = new BodySections(bodySections);
+  if (bodySections?.length === 1) m.body = bodySections[0];
+  else if (bodySections !== undefined) m.body = new BodySections(bodySections);
   return m;
 }
