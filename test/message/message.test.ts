@@ -195,6 +195,31 @@ describe('Message round trips', () => {
     }
   });
 
+  it('reads ulong ids in every width as numbers up to 2^53 - 1, and as bigints past it', () => {
+    // properties list8 holding message-id and correlation-id in the given encoding.
+    const withIds = (id: string) => {
+      const body = `${id}40404040${id}`;
+      const count = 6;
+      const size = body.length / 2 + 1;
+      return bytes(`005373c0${size.toString(16).padStart(2, '0')}0${count}${body}`);
+    };
+    const cases: [string, number | bigint][] = [
+      ['44', 0],
+      ['5307', 7],
+      ['53ff', 255],
+      ['80001fffffffffffff', 2 ** 53 - 1],
+      ['800020000000000000', 2n ** 53n],
+      ['80ffffffffffffffff', 2n ** 64n - 1n],
+    ];
+    for (const [wire, want] of cases) {
+      const m = Message.decode(withIds(wire));
+      assert.equal(m.id, want, `message-id ${wire}`);
+      assert.equal(m.correlationId, want, `correlation-id ${wire}`);
+    }
+    // A truncated ulong is a decode error, not a short read.
+    assert.throws(() => Message.decode(bytes('005373c00301801f')), DecodeError);
+  });
+
   it('sends numeric ids as ulong', () => {
     const b = new Message({ id: 300 }).encode();
     assert.ok(hex(b).includes('80000000000000012c'));
