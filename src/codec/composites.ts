@@ -308,13 +308,33 @@ export function writeComposite(e: Encoder, obj: object): void {
 
 /** Writes the fields of `obj` as the composite `spec`. */
 export function writeFields(e: Encoder, spec: CompositeSpec, obj: Readonly<Record<string, unknown>>): void {
+  writeFieldsFrom(e, spec, obj, fieldByKey);
+}
+
+function fieldByKey(obj: Readonly<Record<string, unknown>>, _i: number, f: FieldSpec): unknown {
+  return obj[f.key];
+}
+
+/**
+ * Writes the composite `spec` with field `i` taken from `get(src, i)`: for writers whose fields live in
+ * their own object (a `Message`'s header and properties), with no composite object made in between.
+ * `writeOwn`, when given, may write a field's value itself (returning true) in a way it knows is faster.
+ * Trailing absent fields are left out; the list is list8 unless the fields outgrow it.
+ */
+export function writeFieldsFrom<T>(
+  e: Encoder,
+  spec: CompositeSpec,
+  src: T,
+  get: (src: T, i: number, f: FieldSpec) => unknown,
+  writeOwn?: (e: Encoder, i: number, v: unknown) => boolean,
+): void {
   const w = e.w;
   w.u8(Code.described);
   w.u8(Code.smallulong);
   w.u8(spec.code);
   const fields = spec.fields;
   let count = fields.length;
-  while (count > 0 && (obj[fields[count - 1]!.key] ?? null) === null) count--;
+  while (count > 0 && (get(src, count - 1, fields[count - 1]!) ?? null) === null) count--;
   for (let i = count; i < fields.length; i++) {
     if (fields[i]!.mandatory)
       throw new EncodeError(`${spec.name} needs its mandatory field '${fields[i]!.name}'`);
@@ -328,7 +348,12 @@ export function writeFields(e: Encoder, spec: CompositeSpec, obj: Readonly<Recor
   w.ensure(2);
   w.pos += 2;
   const start = w.pos;
-  for (let i = 0; i < count; i++) writeField(e, spec, fields[i]!, obj[fields[i]!.key]);
+  for (let i = 0; i < count; i++) {
+    const f = fields[i]!;
+    const v = get(src, i, f);
+    if (writeOwn === undefined || v === undefined || v === null || !writeOwn(e, i, v))
+      writeField(e, spec, f, v);
+  }
   const size = w.pos - start + 1;
   if (size <= 0xff) {
     w.buf[start - 2] = size;

@@ -14,6 +14,13 @@ import type { Session } from './session.js';
 import { Terminus } from './terminus.js';
 
 /**
+ * Messages queued by a sender within one turn, in bytes, after which the I/O layer is asked to write
+ * (Transport.onOutputQueued): a handler sending a whole window of credit at once then streams it out as
+ * it goes. Small enough for the peer to start early, large enough that a write carries ~100 transfers.
+ */
+export const EARLY_OUTPUT_BYTES = 16 * 1024;
+
+/**
  * The AMQP sender-settle-mode values, for `Link.sndSettleMode` (Proton: `Link.SND_UNSETTLED`,
  * `Link.SND_SETTLED`, `Link.SND_MIXED`).
  */
@@ -360,6 +367,11 @@ export class Sender extends Link {
     this.current = undefined;
     if (this.sndSettleMode === SenderSettleMode.settled && !d.settled) d.settled = true;
     this.connection.work(this);
+    const t = this.connection.transport;
+    if (t?.onOutputQueued !== undefined) {
+      t.queuedSinceOutput += d.size;
+      if (t.queuedSinceOutput >= EARLY_OUTPUT_BYTES) t.onOutputQueued();
+    }
     return true;
   }
 

@@ -312,6 +312,15 @@ export class Transport {
    */
   onWake: (() => void) | undefined = undefined;
   private woken = false;
+  /**
+   * @internal Set by an I/O layer that can write at once: called when a sender has queued
+   * `EARLY_OUTPUT_BYTES` (link.ts) of messages since output was last produced, in the middle of a handler
+   * that sends many. Writing then, rather than when the handler returns, lets the peer start on the first
+   * messages (and grant credit again) while the rest are being encoded.
+   */
+  onOutputQueued: (() => void) | undefined = undefined;
+  /** @internal Bytes of messages advanced since output was last produced (see {@link onOutputQueued}). */
+  queuedSinceOutput = 0;
 
   // ------------------------------------------------------------------------------------------------
   // Output
@@ -418,6 +427,7 @@ export class Transport {
   /** Writes what is owed: headers, SASL frames, then the frames of the connection's endpoints. */
   private produce(): void {
     this.woken = false;
+    this.queuedSinceOutput = 0;
     if (this.headClosed) return;
     try {
       if (!this.server) this.writeClientHeaders();

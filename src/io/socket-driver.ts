@@ -97,6 +97,8 @@ export class SocketDriver {
     transport.onWake = () => hooks.schedule();
     // Output is taken as a list and written corked: large payloads need not be copied into it.
     transport.outputByViews = true;
+    // A handler sending many messages has them written as it goes, not all when it returns.
+    transport.onOutputQueued = () => this.flush(Date.now());
     this.maxWriteBuffer = options.maxWriteBuffer ?? DEFAULT_MAX_WRITE_BUFFER;
   }
 

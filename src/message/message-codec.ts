@@ -10,7 +10,7 @@ import {
   readFieldsInto,
   readSpecDescriptor,
   symbolKeysToStrings,
-  writeFields,
+  writeFieldsFrom,
   writeSymbolKeyedMap,
 } from '../codec/composites.js';
 import { type DecodeOptions, type Decoder, decodeWith } from '../codec/decoder.js';
@@ -75,6 +75,67 @@ function appId(v: unknown): MessageId | undefined {
   return v as MessageId;
 }
 
+/** The header's field `i` (spec order) as it goes on the wire: null for a default, which is not sent. */
+function headerField(m: Message, i: number): unknown {
+  switch (i) {
+    case 0:
+      return m.durable || null;
+    case 1:
+      return m.priority === Message.DEFAULT_PRIORITY ? null : m.priority;
+    case 2:
+      return m.ttl || null;
+    case 3:
+      return m.firstAcquirer || null;
+    default:
+      return m.deliveryCount || null;
+  }
+}
+
+/**
+ * The properties' field `i` (spec order) as it goes on the wire. The ids come as the application set
+ * them: a number is written by {@link writeNumericId}, anything else made a wire id here.
+ */
+function propertiesField(m: Message, i: number): unknown {
+  switch (i) {
+    case 0:
+      return typeof m.id === 'number' ? m.id : wireId(m.id, 'id');
+    case 1:
+      return m.userId;
+    case 2:
+      return m.address;
+    case 3:
+      return m.subject;
+    case 4:
+      return m.replyTo;
+    case 5:
+      return typeof m.correlationId === 'number' ? m.correlationId : wireId(m.correlationId, 'correlationId');
+    case 6:
+      return m.contentType;
+    case 7:
+      return m.contentEncoding;
+    case 8:
+      return m.expiryTime || null;
+    case 9:
+      return m.creationTime || null;
+    case 10:
+      return m.groupId;
+    case 11:
+      // As Proton does: sent with a group id (even when 0), and whenever it is not 0.
+      return m.groupId === undefined && m.groupSequence === 0 ? null : m.groupSequence;
+    default:
+      return m.replyToGroupId;
+  }
+}
+
+/** A numeric message-id or correlation-id (fields 0 and 5), written as a ulong with no `ULong` made. */
+function writeNumericId(e: Encoder, i: number, v: unknown): boolean {
+  if (typeof v !== 'number' || (i !== 0 && i !== 5)) return false;
+  const field = i === 0 ? 'id' : 'correlationId';
+  if (Number.isSafeInteger(v) && v >= 0) e.ulong(v);
+  else e.value(wireId(v, field) as Encodable);
+  return true;
+}
+
 /** Writes `m`'s sections into `e`. */
 export function writeMessage(e: Encoder, m: Message): void {
   const keepEmpty = e.proton037;
@@ -86,13 +147,7 @@ export function writeMessage(e: Encoder, m: Message): void {
     m.deliveryCount !== 0 ||
     keepEmpty
   ) {
-    writeFields(e, HEADER, {
-      durable: m.durable || null,
-      priority: m.priority === Message.DEFAULT_PRIORITY ? null : m.priority,
-      ttl: m.ttl || null,
-      firstAcquirer: m.firstAcquirer || null,
-      deliveryCount: m.deliveryCount || null,
-    });
+    writeFieldsFrom(e, HEADER, m, headerField);
   }
   if (m.instructions !== undefined) {
     sectionStart(e, Section.deliveryAnnotations);
@@ -116,24 +171,7 @@ export function writeMessage(e: Encoder, m: Message): void {
     m.groupId !== undefined ||
     m.groupSequence !== 0 ||
     m.replyToGroupId !== undefined;
-  if (hasProperties || keepEmpty) {
-    writeFields(e, PROPERTIES, {
-      messageId: wireId(m.id, 'id'),
-      userId: m.userId,
-      to: m.address,
-      subject: m.subject,
-      replyTo: m.replyTo,
-      correlationId: wireId(m.correlationId, 'correlationId'),
-      contentType: m.contentType,
-      contentEncoding: m.contentEncoding,
-      absoluteExpiryTime: m.expiryTime || null,
-      creationTime: m.creationTime || null,
-      groupId: m.groupId,
-      // As Proton does: sent with a group id (even when 0), and whenever it is not 0.
-      groupSequence: m.groupId === undefined && m.groupSequence === 0 ? null : m.groupSequence,
-      replyToGroupId: m.replyToGroupId,
-    });
-  }
+  if (hasProperties || keepEmpty) writeFieldsFrom(e, PROPERTIES, m, propertiesField, writeNumericId);
   if (m.properties !== undefined) writeApplicationProperties(e, m.properties);
   writeBody(e, m);
   if (m.footer !== undefined) {

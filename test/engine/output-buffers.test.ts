@@ -6,6 +6,9 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { Transport } from '../../src/engine/index.js';
+import { EARLY_OUTPUT_BYTES } from '../../src/engine/link.js';
+import { connect, payload, readAll, sendLink, sendMessage } from '../support/flows.js';
+import { pump } from '../support/pair.js';
 
 /** Puts `frames` empty frames (8 bytes each) into the transport's output. */
 function owing(t: Transport, frames: number): void {
@@ -48,6 +51,44 @@ describe('Transport output buffers (issue 7)', () => {
     const next = t.takeOutput()!;
     for (const b of [out, next]) {
       assert.ok(b.buffer !== first.buffer && b.buffer !== pooled.buffer && b.buffer !== big.buffer);
+    }
+  });
+
+  it('issue 7: a sender that queues many messages at once asks for them to be written as it goes', () => {
+    const env = connect();
+    const { snd, rcv } = sendLink(env, 'early', 1000);
+    const t = env.client.transport;
+    const taken: number[] = [];
+    let sentWhenAsked = -1;
+    let sent = 0;
+    t.onOutputQueued = () => {
+      // As the socket driver does: output is taken there and then, mid-handler, and goes to the peer.
+      if (sentWhenAsked < 0) sentWhenAsked = sent;
+      const out = t.takeOutput();
+      taken.push(out?.length ?? 0);
+      if (out !== undefined) env.server.transport.push(out);
+    };
+    const size = 1000;
+    const perWrite = Math.ceil(EARLY_OUTPUT_BYTES / size);
+    const count = 3 * perWrite + 5;
+    for (; sent < count; sent++) sendMessage(snd, payload(size, sent));
+    assert.equal(taken.length, 3, `asked to write ${taken.length} times while sending ${count} messages`);
+    assert.equal(sentWhenAsked, perWrite - 1, 'first asked once 16 KiB were queued');
+    assert.ok(
+      taken.every((n) => n >= EARLY_OUTPUT_BYTES),
+      `each write carries the queued messages: ${taken.join(', ')}`,
+    );
+    assert.ok(
+      t.queuedSinceOutput < EARLY_OUTPUT_BYTES && t.queuedSinceOutput > 0,
+      'the last 5 wait for the turn',
+    );
+    t.onOutputQueued = undefined;
+    // The rest goes out as usual; every message arrives, in order and intact.
+    pump(env.client, env.server);
+    assert.equal(rcv.queued, count);
+    for (let i = 0; i < count; i++) {
+      assert.deepEqual(readAll(rcv), payload(size, i), `message ${i}`);
+      rcv.advance();
     }
   });
 });

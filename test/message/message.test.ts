@@ -220,6 +220,17 @@ describe('Message round trips', () => {
     assert.throws(() => Message.decode(bytes('005373c00301801f')), DecodeError);
   });
 
+  it('writes numeric ids in the smallest ulong width, and refuses numbers that are no ulong', () => {
+    const props = (id: number) => hex(new Message({ id, correlationId: id }).encode()).split('005377')[0];
+    assert.equal(props(0), '005373c00706444040404044');
+    assert.equal(props(255), '005373c0090653ff4040404053ff');
+    assert.equal(props(256), `005373c01706${'800000000000000100'}40404040${'800000000000000100'}`);
+    // 2^53 is past the safe integers: it still goes as a ulong, and comes back as a bigint.
+    assert.equal(Message.decode(new Message({ id: 2 ** 53 }).encode()).id, 2n ** 53n);
+    assert.throws(() => new Message({ correlationId: -1 }).encode(), /correlationId must not be negative/);
+    assert.throws(() => new Message({ id: 1.5 }).encode(), EncodeError);
+  });
+
   it('sends numeric ids as ulong', () => {
     const b = new Message({ id: 300 }).encode();
     assert.ok(hex(b).includes('80000000000000012c'));
