@@ -125,6 +125,13 @@ export class Delivery {
   settle(): void {
     if (this.settled) throw new DeliveryError('delivery already settled');
     this.settled = true;
+    // A sent delivery the peer has settled already needs no disposition: it is forgotten now, as the
+    // output would forget it, rather than queued for that (a sender settles each message this way).
+    if (this.outgoing && this.remoteSettled && this.started && this.done) {
+      this.dispositionPending = false;
+      this.link.forget(this);
+      return;
+    }
     this.dispositionPending = true;
     this.link.deliveryChanged(this);
   }

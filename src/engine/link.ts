@@ -300,7 +300,16 @@ export class Sender extends Link {
 
   /** The next default delivery tag: "1", "2", "3"... as Proton's. Proton: `Sender.delivery_tag`. */
   deliveryTag(): Uint8Array {
-    return Buffer.from(String(this.nextTag++));
+    // The decimal digits written straight into the tag: no string made and encoded per message.
+    let n = this.nextTag++;
+    let len = 1;
+    for (let x = n; x >= 10; x = Math.floor(x / 10)) len++;
+    const tag = Buffer.allocUnsafe(len);
+    for (let i = len - 1; i >= 0; i--) {
+      tag[i] = 0x30 + (n % 10);
+      n = Math.floor(n / 10);
+    }
+    return tag;
   }
 
   /**

@@ -502,6 +502,35 @@ describe('delivery tags and ids', () => {
     assert.deepEqual(tags, [Buffer.from('1'), Buffer.from('2'), binary, Buffer.alloc(0), long]);
   });
 
+  it('default tags count on in decimal past one digit: "9", "10", "11"... "100"', () => {
+    const { env, snd, rcv } = setup(120);
+    for (let i = 0; i < 101; i++) sendMessage(snd, payload(1));
+    p(env);
+    const tags = [...rcv.incoming].map((d) => Buffer.from(d.tag).toString('latin1'));
+    assert.deepEqual(
+      tags,
+      Array.from({ length: 101 }, (_, i) => String(i + 1)),
+    );
+  });
+
+  it('a sender settling what the receiver settled first forgets it at once and owes no disposition', () => {
+    const { env, snd, rcv } = setup(1);
+    const sent = sendMessage(snd, payload(5));
+    p(env);
+    const { d } = take(rcv);
+    d.update(new Accepted());
+    d.settle();
+    rcv.advance();
+    p(env);
+    assert.equal(sent.remoteSettled, true);
+    assert.equal(snd.unsettledCount, 1);
+    sent.settle();
+    assert.equal(snd.unsettledCount, 0, 'forgotten as it is settled');
+    assert.equal(env.cs.outgoingDeliveries.size, 0);
+    assert.equal(env.cs.dispositions.size, 0);
+    assert.equal(env.client.transport.takeOutput(), undefined, 'nothing to write');
+  });
+
   it('a tag longer than 200 bytes (a wide transfer list) still arrives', () => {
     const { env, snd, rcv } = setup(2);
     const tag = payload(250, 3);
