@@ -39,23 +39,29 @@ const BATCHABLE = 10;
 export class TransferReader {
   /** After {@link read} returned a transfer: the offset of the payload in the frame. */
   end = 0;
+  /**
+   * The transfer read, one object for every frame: the engine takes what it needs from a transfer as it
+   * handles it (the tag and state objects, not the transfer), so a new one per message would be garbage
+   * at once. Valid until the next read.
+   */
+  private readonly transfer = new Transfer();
 
   /**
-   * The transfer whose performative starts at `bodyStart` (the frame body's first byte), or undefined when
-   * the body is not a transfer (descriptor `0x00 0x53 0x14`) in a common encoding.
+   * The transfer whose performative starts at `bodyStart` (the frame body's first byte) in a frame ending at
+   * `frameEnd`, or undefined when the body is not a transfer (descriptor `0x00 0x53 0x14`) in a common
+   * encoding. The object returned is reused by the next read.
    */
-  readBody(b: Buffer, bodyStart: number): Transfer | undefined {
-    if (bodyStart + 3 >= b.length) return undefined;
+  readBody(b: Buffer, bodyStart: number, frameEnd = b.length): Transfer | undefined {
+    if (bodyStart + 3 >= frameEnd) return undefined;
     if (b[bodyStart] !== 0x00 || b[bodyStart + 1] !== 0x53 || b[bodyStart + 2] !== 0x14) return undefined;
-    return this.read(b, bodyStart + 3);
+    return this.read(b, bodyStart + 3, frameEnd);
   }
 
   /**
    * The transfer whose list starts at `at` (just after the descriptor `0x00 0x53 0x14`), or undefined
    * when it is not in a common encoding (the caller then reads it the generic way).
    */
-  read(b: Buffer, at: number): Transfer | undefined {
-    const frameEnd = b.length;
+  read(b: Buffer, at: number, frameEnd = b.length): Transfer | undefined {
     let p = at;
     if (p >= frameEnd) return undefined;
     const code = b[p++]!;
@@ -74,7 +80,11 @@ export class TransferReader {
     } else return undefined;
     const listEnd = p + size;
     if (size < 0 || listEnd > frameEnd || count < 1 || count > 11) return undefined;
-    const t = new Transfer();
+    const t = this.transfer;
+    // The handle is field 0, always read (or the read gives up); the rest may be absent.
+    t.deliveryId = t.messageFormat = t.rcvSettleMode = undefined;
+    t.deliveryTag = t.state = undefined;
+    t.settled = t.more = t.resume = t.aborted = t.batchable = undefined;
     for (let i = 0; i < count; i++) {
       if (p >= listEnd) return undefined;
       const c = b[p++]!;

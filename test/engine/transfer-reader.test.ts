@@ -117,3 +117,20 @@ test('readBody reads a transfer from where the frame body starts, and nothing el
   assert.equal(reader.readBody(flow, 8), undefined, 'a flow is not a transfer');
   assert.equal(reader.readBody(frame.subarray(0, 10), 8), undefined, 'a body cut inside its descriptor');
 });
+
+test('readBody stops at the frame end given, inside a buffer that holds more frames', () => {
+  const t = toTransfer({ handle: 1, deliveryId: 2, deliveryTag: Buffer.from('a'), settled: true });
+  const body = encodeComposite(t);
+  const frame = Buffer.concat([Buffer.alloc(8), body, Buffer.from('xy')]);
+  const two = Buffer.concat([frame, frame]);
+  assert.deepEqual(reader.readBody(two, 8, frame.length), t);
+  assert.equal(two.subarray(reader.end, frame.length).toString(), 'xy');
+  assert.equal(
+    reader.readBody(two, 8, 8 + body.length - 1),
+    undefined,
+    'a frame end inside the performative',
+  );
+  // The next transfer read has only its own fields, not those left by this one.
+  const bare = toTransfer({ handle: 4 });
+  assert.deepEqual(reader.readBody(Buffer.concat([Buffer.alloc(8), encodeComposite(bare)]), 8), bare);
+});
