@@ -155,30 +155,13 @@ function typeOfValue(v: AmqpValue): string {
 
 /** Reads the list of a composite's fields into a new object of its class. */
 export function readFields(d: Decoder, spec: CompositeSpec): object {
-  const at = d.pos;
-  const code = d.u8(spec.name);
   const obj = new (CLASS_OF.get(spec.name) as new () => Record<string, unknown>)();
-  const fields = spec.fields;
-  let count = 0;
-  let outerEnd = d.end;
-  if (code === Code.list8 || code === Code.list32) {
-    d.enter(at);
-    ({ count, outerEnd } = d.compound(code, spec.name));
-  } else if (code !== Code.list0) {
-    throw new DecodeError(`${spec.name} must be a list, not format code 0x${code.toString(16)}`, at);
-  }
-  for (let i = 0; i < count; i++) {
-    if (i < fields.length) obj[fields[i]!.key] = readField(d, fields[i]!, spec);
-    else d.value(); // fields a later version of the spec may add: read past them
-  }
-  for (let i = 0; i < fields.length; i++) {
-    const f = fields[i]!;
-    if (f.mandatory && obj[f.key] === undefined) {
-      throw new DecodeError(`${spec.name} is missing its mandatory field '${f.name}'`, at);
-    }
-  }
-  if (code !== Code.list0) d.leave(outerEnd, spec.name);
+  readFieldsInto(d, spec, obj, assignField);
   return obj;
+}
+
+function assignField(obj: Record<string, unknown>, _i: number, v: unknown, f: FieldSpec): void {
+  obj[f.key] = v;
 }
 
 /**
@@ -192,7 +175,7 @@ export function readFieldsInto<T>(
   d: Decoder,
   spec: CompositeSpec,
   target: T,
-  set: (target: T, index: number, value: unknown) => void,
+  set: (target: T, index: number, value: unknown, field: FieldSpec) => void,
   readOwn?: (d: Decoder, index: number) => unknown,
 ): void {
   const at = d.pos;
@@ -215,7 +198,7 @@ export function readFieldsInto<T>(
     // The caller's own reading of a field, in a common encoding it reads faster; else (undefined) ours.
     const own = readOwn === undefined ? undefined : readOwn(d, i);
     const v = own !== undefined ? own : readField(d, f, spec);
-    if (v !== undefined) set(target, i, v);
+    if (v !== undefined) set(target, i, v, f);
     else if (f.mandatory)
       throw new DecodeError(`${spec.name} is missing its mandatory field '${f.name}'`, at);
   }
