@@ -6,7 +6,7 @@
  * with the first exception a handler throws.
  */
 import { randomUUID } from 'node:crypto';
-import { Collector } from '../engine/collector.js';
+import { Collector, NO_EVENT } from '../engine/collector.js';
 import { Connection } from '../engine/connection.js';
 import { State } from '../engine/endpoint.js';
 import { EventType } from '../engine/event.js';
@@ -210,9 +210,10 @@ export class Container {
     this.turnScheduled = false;
     if (!this.runningNow) return;
     this.guard(() => {
-      for (let e = this.collector.pop(); e !== undefined; e = this.collector.pop()) {
+      const events = this.collector;
+      for (let context = events.take(); context !== NO_EVENT; context = events.take()) {
         if (this.stopped && this.failure !== undefined) break;
-        this.dispatchEngineEvent(new Event(e.type, e.context, this));
+        this.dispatchEngineEvent(new Event(events.takenType, context, this));
       }
     });
     // A handler failed: what is still queued will never be dispatched.

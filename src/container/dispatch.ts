@@ -18,6 +18,17 @@ export interface HandlerLike {
 
 const METHOD_CACHE = new Map<string, string>();
 
+/** The `onUnhandled` methods known to do nothing (the base handlers' defaults): not worth a call. */
+const QUIET_UNHANDLED: unknown[] = [];
+
+/**
+ * @internal Declares `fn` an `onUnhandled` that does nothing, so dispatch skips calling it: an event
+ * visits every handler of the tree, and most have no method for it.
+ */
+export function quietUnhandled(fn: unknown): void {
+  QUIET_UNHANDLED.push(fn);
+}
+
 /**
  * The handler method of an event type: `connection_remote_open` -> `onConnectionRemoteOpen`. Proton:
  * `EventType.method`, with `on_connection_remote_open` in camel case.
@@ -45,7 +56,11 @@ function dispatchNamed(handler: unknown, event: Event, name: string): void {
   const h = handler as Record<string, unknown> & HandlerLike;
   const fn = h[name];
   if (typeof fn === 'function') fn.call(h, event);
-  else if (typeof h.onUnhandled === 'function') h.onUnhandled(name, event);
+  else {
+    const unhandled = h.onUnhandled;
+    if (typeof unhandled === 'function' && !QUIET_UNHANDLED.includes(unhandled))
+      unhandled.call(h, name, event);
+  }
   const children = h.handlers;
   if (children === undefined) return;
   // Indexed, not for-of: this runs for every handler on every event, and an iterator costs here.

@@ -1,5 +1,5 @@
 /** `Handler`: the base of event handlers, with child handlers dispatched to after it. */
-import type { HandlerLike } from '../container/dispatch.js';
+import { type HandlerLike, quietUnhandled } from '../container/dispatch.js';
 import type { Event } from '../container/event.js';
 
 /**
@@ -26,3 +26,5 @@ export class Handler implements HandlerLike {
    */
   onUnhandled(_method: string, _event: Event): void {}
 }
+
+quietUnhandled(Handler.prototype.onUnhandled);

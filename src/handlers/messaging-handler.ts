@@ -3,6 +3,7 @@
  * callbacks of messaging (`onStart`, `onMessage`, `onSendable`, `onAccepted`, `onLinkOpened`...), gives
  * credit, answers the peer's opens and closes, and accepts and settles messages, each per its options.
  */
+import { quietUnhandled } from '../container/dispatch.js';
 import type { Event } from '../container/event.js';
 import type { Delivery, DeliveryStateValue } from '../engine/delivery.js';
 import type { ConditionLike } from '../errors.js';
@@ -276,6 +277,8 @@ export class MessagingHandler extends Handler {
    */
   override onUnhandled(_name: string, _event: Event): void {}
 }
+
+quietUnhandled(MessagingHandler.prototype.onUnhandled);
 
 /** A condition's info for a log line: `{key=value, ...}` for a map. */
 function formatInfo(info: unknown): string {
