@@ -16,9 +16,10 @@ import { Terminus } from './terminus.js';
 /**
  * Messages queued by a sender within one turn, in bytes, after which the I/O layer is asked to write
  * (Transport.onOutputQueued): a handler sending a whole window of credit at once then streams it out as
- * it goes. Small enough for the peer to start early, large enough that a write carries ~100 transfers.
+ * it goes. Measured against 16 and 64 KiB: as good as 16 KiB for a Proton C receiver, and better for a
+ * proton-ts one, whose reads (and so its turns, each with its own flow and disposition frames) are fuller.
  */
-export const EARLY_OUTPUT_BYTES = 16 * 1024;
+export const EARLY_OUTPUT_BYTES = 32 * 1024;
 
 /**
  * The AMQP sender-settle-mode values, for `Link.sndSettleMode` (Proton: `Link.SND_UNSETTLED`,

@@ -73,7 +73,7 @@ describe('Transport output buffers (issue 7)', () => {
     const count = 3 * perWrite + 5;
     for (; sent < count; sent++) sendMessage(snd, payload(size, sent));
     assert.equal(taken.length, 3, `asked to write ${taken.length} times while sending ${count} messages`);
-    assert.equal(sentWhenAsked, perWrite - 1, 'first asked once 16 KiB were queued');
+    assert.equal(sentWhenAsked, perWrite - 1, 'first asked once EARLY_OUTPUT_BYTES were queued');
     assert.ok(
       taken.every((n) => n >= EARLY_OUTPUT_BYTES),
       `each write carries the queued messages: ${taken.join(', ')}`,
