@@ -199,14 +199,15 @@ export function readFieldsInto<T>(
     const own = readOwn === undefined ? undefined : readOwn(d, i);
     const v = own !== undefined ? own : readField(d, f, spec);
     if (v !== undefined) set(target, i, v, f);
-    else if (f.mandatory)
-      throw new DecodeError(`${spec.name} is missing its mandatory field '${f.name}'`, at);
+    else if (f.mandatory) throw missingField(spec, f, at);
   }
-  for (let i = count; i < fields.length; i++) {
-    const f = fields[i]!;
-    if (f.mandatory) throw new DecodeError(`${spec.name} is missing its mandatory field '${f.name}'`, at);
-  }
+  for (let i = count; i < fields.length; i++)
+    if (fields[i]!.mandatory) throw missingField(spec, fields[i]!, at);
   if (code !== Code.list0) d.leave(outerEnd, spec.name);
+}
+
+function missingField(spec: CompositeSpec, f: FieldSpec, at: number): DecodeError {
+  return new DecodeError(`${spec.name} is missing its mandatory field '${f.name}'`, at);
 }
 
 function mismatch(spec: CompositeSpec, f: FieldSpec, code: number, at: number): DecodeError {

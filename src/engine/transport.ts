@@ -6,6 +6,7 @@
  * the peer sends makes `push` throw.
  */
 import { ByteWriter } from '../codec/byte-writer.js';
+import type { Transfer } from '../codec/composite-types.js';
 import { readValue } from '../codec/composites.js';
 import { Decoder } from '../codec/decoder.js';
 import { Encoder } from '../codec/encoder.js';
@@ -540,27 +541,37 @@ export class Transport {
         }
         return this.keepTail(buf.subarray(pos), size);
       }
-      if (!this.readTransfer(buf, pos, size)) this.handleFrame(buf.subarray(pos, pos + size));
+      this.handleFrameAt(buf, pos, size);
       pos += size;
     }
   }
 
-  /**
-   * Handles the frame at `buf[pos..pos+size)` when it is a transfer in a common encoding, without a view
-   * of the frame made first (one object less per message); false, having done nothing, for any other
-   * frame, which {@link handleFrame} then takes (and checks, and traces).
-   */
-  private readTransfer(buf: Buffer, pos: number, size: number): boolean {
-    const c = this.connection;
-    if (this.layer !== 'amqp' || this.tracer !== undefined || c === undefined) return false;
-    const doff = buf[pos + 4]!;
-    if (buf[pos + 5] !== FrameType.amqp || doff < 2 || doff * 4 >= size) return false;
+  /** Handles the whole frame at `buf[pos..pos+size)`. */
+  private handleFrameAt(buf: Buffer, pos: number, size: number): void {
     const end = pos + size;
-    const transfer = TRANSFERS.readBody(buf, pos + doff * 4, end);
-    if (transfer === undefined) return false;
+    const transfer = this.commonTransfer(buf, pos, end);
+    // A transfer goes without a view of its frame made first (one object less per message).
+    if (transfer === undefined) this.handleFrame(buf.subarray(pos, end));
+    else this.handleTransfer(transfer, buf.readUInt16BE(pos + 6), buf.subarray(TRANSFERS.end, end));
+  }
+
+  /**
+   * The transfer of the frame starting at `buf[pos]`, read by the fast reader (its payload then starts at
+   * `TRANSFERS.end`), when that frame is a transfer in a common encoding on the AMQP layer and nothing
+   * traces frames; undefined for any other frame (or a frame of which `buf` holds less than the
+   * performative, up to `end`), which {@link handleFrame} then takes, checks and traces.
+   */
+  private commonTransfer(buf: Buffer, pos: number, end: number): Transfer | undefined {
+    if (this.layer !== 'amqp' || this.tracer !== undefined || this.connection === undefined) return undefined;
+    const doff = buf[pos + 4]!;
+    if (buf[pos + 5] !== FrameType.amqp || doff < 2) return undefined;
+    return TRANSFERS.readBody(buf, pos + doff * 4, end);
+  }
+
+  /** Hands a transfer read by {@link commonTransfer} to the engine. */
+  private handleTransfer(transfer: Transfer, channel: number, payload: Buffer | readonly Uint8Array[]): void {
     this.framesInput++;
-    dispatchFrame(this, c, buf.readUInt16BE(pos + 6), transfer, buf.subarray(TRANSFERS.end, end));
-    return true;
+    dispatchFrame(this, this.connection!, channel, transfer, payload);
   }
 
   private frameSize(size: number): number {
@@ -611,7 +622,7 @@ export class Transport {
     this.tail = undefined;
     this.tailFill = 0;
     if (this.layer === 'header' || this.layer === 'amqp-header') this.handleHeader(tail, 0);
-    else this.handleFrame(tail);
+    else this.handleFrameAt(tail, 0, tail.length);
     return used;
   }
 
@@ -634,22 +645,10 @@ export class Transport {
    */
   private handleFrameParts(parts: Buffer[], size: number): void {
     const head = parts[0]!;
-    const doff = head[4]!;
-    const bodyStart = doff * 4;
-    const c = this.connection;
-    if (
-      this.layer === 'amqp' &&
-      this.tracer === undefined &&
-      c !== undefined &&
-      head[5] === FrameType.amqp &&
-      doff >= 2
-    ) {
-      const transfer = TRANSFERS.readBody(head, bodyStart);
-      if (transfer !== undefined) {
-        this.framesInput++;
-        parts[0] = head.subarray(TRANSFERS.end);
-        return dispatchFrame(this, c, head.readUInt16BE(6), transfer, parts);
-      }
+    const transfer = this.commonTransfer(head, 0, head.length);
+    if (transfer !== undefined) {
+      parts[0] = head.subarray(TRANSFERS.end);
+      return this.handleTransfer(transfer, head.readUInt16BE(6), parts);
     }
     this.handleFrame(Buffer.concat(parts, size));
   }
@@ -709,18 +708,10 @@ export class Transport {
       this.emptyFramesInput++; // an empty frame: a heartbeat
       return;
     }
-    let body: unknown;
-    let payload: Buffer;
-    // Most frames are transfers (descriptor 0x00 0x53 0x14): read those without the generic machinery.
-    const transfer = TRANSFERS.readBody(frame, bodyStart);
-    if (transfer !== undefined) {
-      body = transfer;
-      payload = frame.subarray(TRANSFERS.end);
-    } else {
-      const d = new Decoder(frame, {}, bodyStart);
-      body = readValue(d);
-      payload = frame.subarray(d.pos);
-    }
+    // Transfers in their common encodings were taken by commonTransfer before this (but when traced).
+    const d = new Decoder(frame, {}, bodyStart);
+    const body = readValue(d);
+    const payload = frame.subarray(d.pos);
     if (this.layer === 'sasl') {
       if (type !== FrameType.sasl)
         throw new ProtocolError(ErrorCondition.framingError, 'expected a SASL frame');
