@@ -114,8 +114,24 @@ export function harnessJobs(protonc: boolean, n: number, bigCount: number, rrCou
     ['rhea', 'rhea'],
   ];
   if (protonc) rrPairs.push(['protonc', 'protonc']);
-  for (const [server, client] of rrPairs) {
-    jobs.push(['rr', '--server', server, '--client', client, '--count', String(rrCount), '--size', '100']);
+  // Pinned to one CPU ('same') is how the anchors and goal are measured: the software path
+  // without the VM's cross-CPU wake-ups, which make unpinned latency bimodal (kept for reference).
+  for (const pin of ['same', 'none']) {
+    for (const [server, client] of rrPairs) {
+      jobs.push([
+        'rr',
+        '--server',
+        server,
+        '--client',
+        client,
+        '--count',
+        String(rrCount),
+        '--size',
+        '100',
+        '--pin',
+        pin,
+      ]);
+    }
   }
   for (const i of protonc ? ['proton-ts', 'rhea', 'protonc'] : ['proton-ts', 'rhea']) {
     jobs.push(['codec', '--impl', i, '--seconds', '2']);

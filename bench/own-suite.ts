@@ -142,13 +142,13 @@ async function latency(dir: string, runs: number, count: number): Promise<Harnes
 
 export async function ownPeerSuite(
   dir: string,
-  o: { runs: number; n: number; rr: number; memN: number; memory: boolean; peers: boolean },
+  o: { runs: number; n: number; big: number; rr: number; memN: number; memory: boolean; peers: boolean },
 ): Promise<HarnessRow[]> {
   const rows: HarnessRow[] = [];
   if (o.peers) {
     rows.push(await throughput(dir, o.runs, o.n, 100, {}));
     rows.push(await throughput(dir, o.runs, o.n, 100, { presettled: true }));
-    rows.push(await throughput(dir, o.runs, 300, 1048576, { credit: 10 }));
+    rows.push(await throughput(dir, o.runs, o.big, 1048576, { credit: 10 }));
     rows.push(await latency(dir, o.runs, o.rr));
   }
   if (o.memory) {

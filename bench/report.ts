@@ -25,6 +25,8 @@ export interface HarnessRow {
   count?: number;
   size?: number;
   presettled?: boolean;
+  /** CPU pinning of a harness run: 'none', 'split' or 'same' (both processes on CPU 0). */
+  pin?: string;
   runs_ok: number;
   runs_total: number;
   rate?: Stat;
@@ -70,15 +72,21 @@ export function throughputTable(rows: HarnessRow[]): string {
 
 export function latencyTable(rows: HarnessRow[]): string {
   const out = [
-    '| server ← client | N | median µs | min–max | spread | p99 µs (median) | mean µs | runs |',
-    '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+    '| server ← client | CPUs | N | median µs | min–max | spread | p99 µs (median) | mean µs | runs |',
+    '| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
   ];
   for (const r of rows.filter((x) => x.suite === 'rr')) {
     out.push(
-      `| ${r.server} ← ${r.client} | ${fmt(r.count)} | ${fmt(r.median_us?.median, 1)} | ${range(r.median_us, 1)} | ${pct(r.median_us)} | ${fmt(r.p99_us?.median, 1)} | ${fmt(r.mean_us?.median, 1)} | ${runs(r)} |`,
+      `| ${r.server} ← ${r.client} | ${pinLabel(r.pin)} | ${fmt(r.count)} | ${fmt(r.median_us?.median, 1)} | ${range(r.median_us, 1)} | ${pct(r.median_us)} | ${fmt(r.p99_us?.median, 1)} | ${fmt(r.mean_us?.median, 1)} | ${runs(r)} |`,
     );
   }
   return out.join('\n');
+}
+
+function pinLabel(pin: string | undefined): string {
+  if (pin === 'same') return 'one (pinned)';
+  if (pin === 'split') return 'one each';
+  return 'any';
 }
 
 export function codecTable(rows: HarnessRow[]): string {
