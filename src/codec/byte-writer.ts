@@ -1,3 +1,5 @@
+import { isLent, lendBuffer } from './lent-buffers.js';
+
 /**
  * Node's Buffer has per-encoding methods that skip the encoding-name dispatch of `write` and
  * `toString`; they are not in @types/node, so they are named here.
@@ -22,6 +24,11 @@ const HANDOVER_SLACK = 8192;
 export class ByteWriter {
   buf: Buffer;
   pos = 0;
+  /**
+   * Set while a message is encoded for `Sender.send`: the room {@link reserveExact} makes for a large
+   * value is lent (see lent-buffers.ts), and {@link take} hands such a buffer over whatever its slack.
+   */
+  lending = false;
 
   constructor(initialSize = 1024) {
     this.buf = Buffer.allocUnsafe(initialSize);
@@ -39,9 +46,8 @@ export class ByteWriter {
     this.resize(size);
   }
 
-  /** Moves what is written into a new buffer of `size` bytes. */
-  private resize(size: number): void {
-    const next = Buffer.allocUnsafe(size);
+  /** Moves what is written into a new buffer of `size` bytes (or more, when `next` is given). */
+  private resize(size: number, next: Buffer = Buffer.allocUnsafe(size)): void {
     this.buf.copy(next, 0, 0, this.pos);
     this.buf = next;
   }
@@ -159,7 +165,10 @@ export class ByteWriter {
   take(): Buffer {
     // A large output that fills its buffer nearly exactly (see reserveExact) is handed over, not copied:
     // the writer starts again with a small buffer.
-    if (this.pos >= HANDOVER_MIN && this.buf.length - this.pos <= HANDOVER_SLACK) {
+    if (
+      this.pos >= HANDOVER_MIN &&
+      (this.buf.length - this.pos <= HANDOVER_SLACK || (this.lending && isLent(this.buf.buffer)))
+    ) {
       const whole = this.buf.subarray(0, this.pos);
       this.buf = Buffer.allocUnsafe(1024);
       this.pos = 0;
@@ -178,6 +187,8 @@ export class ByteWriter {
    */
   reserveExact(n: number): void {
     const need = this.pos + n;
-    if (need > this.buf.length) this.resize(need + HANDOVER_SLACK / 2);
+    if (need <= this.buf.length) return;
+    const size = need + HANDOVER_SLACK / 2;
+    this.resize(size, this.lending ? lendBuffer(size) : undefined);
   }
 }

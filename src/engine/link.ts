@@ -3,6 +3,7 @@
  * spec's flow control: link credit and delivery-count, drain, available. Credit and delivery-count use
  * serial-number arithmetic, so nothing breaks when they wrap at 2^32.
  */
+import { encodeToSend } from '../codec/lent-buffers.js';
 import type { AmqpValue } from '../codec/types.js';
 import { ProtonError } from '../errors.js';
 import { serialAdd, serialDiff } from '../util/serial.js';
@@ -270,6 +271,11 @@ export abstract class Link extends Endpoint {
   }
 }
 
+/** A message that can encode itself into lent memory (`Message`; see lent-buffers.ts). */
+interface Lending {
+  [encodeToSend]?: () => Uint8Array;
+}
+
 /** The sending end of a link (AMQP: `attach.role` sender). Proton: `Sender`. */
 export class Sender extends Link {
   readonly isSender = true;
@@ -341,7 +347,9 @@ export class Sender extends Link {
   send(what: Uint8Array | { encode(): Uint8Array }, tag?: Uint8Array | string): Delivery | number {
     if (what instanceof Uint8Array) return this.stream(what);
     const d = this.delivery(tag);
-    const bytes = what.encode();
+    // Kept for a resend, the bytes must stay as they are: only otherwise may they be in lent memory.
+    const toSend = this.keepPayload ? undefined : (what as Lending)[encodeToSend];
+    const bytes = typeof toSend === 'function' ? toSend.call(what) : what.encode();
     if (this.keepPayload) d.payload = bytes;
     this.stream(bytes);
     this.advance();

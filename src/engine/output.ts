@@ -6,6 +6,7 @@
 import { Attach, Begin, Close, Detach, Disposition, End, Flow, Open } from '../codec/composite-types.js';
 import { writeAny } from '../codec/composites.js';
 import { Code } from '../codec/format-codes.js';
+import { LENT_MIN, releaseLent } from '../codec/lent-buffers.js';
 import { serialAdd, serialDiff } from '../util/serial.js';
 import { type Condition, ErrorCondition } from './condition.js';
 import type { Connection } from './connection.js';
@@ -364,8 +365,11 @@ function writeDeliveryFrames(t: Transport, s: Session, l: Sender, d: Delivery): 
         w.pos += k;
       }
       left -= k;
-      if (k === chunk.length) d.chunks.shift();
-      else d.chunks[0] = chunk.subarray(k);
+      if (k === chunk.length) {
+        d.chunks.shift();
+        // All of it is in the output now: lent memory goes back once the views of it are written.
+        if (chunk.buffer.byteLength >= LENT_MIN) releaseLent(chunk.buffer);
+      } else d.chunks[0] = chunk.subarray(k);
     }
     d.size -= take;
     d.transferred += take;

@@ -10,6 +10,7 @@ import type { Transfer } from '../codec/composite-types.js';
 import { readValue } from '../codec/composites.js';
 import { Decoder } from '../codec/decoder.js';
 import { Encoder } from '../codec/encoder.js';
+import { lentViewOut, lentViewWritten } from '../codec/lent-buffers.js';
 import { DecodeError, ProtonError } from '../errors.js';
 import { type FrameTracer, frameTracerFromEnv, type Logger, NULL_LOGGER } from '../util/logger.js';
 import { Condition, ErrorCondition } from './condition.js';
@@ -361,6 +362,7 @@ export class Transport {
     }
     this.views.push(payload);
     this.viewBytes += payload.length;
+    lentViewOut(payload.buffer);
   }
 
   /**
@@ -406,7 +408,7 @@ export class Transport {
    */
   recycleOutput(out: Uint8Array): void {
     const ab = out.buffer;
-    if (!this.reusable.delete(ab)) return;
+    if (!this.reusable.delete(ab)) return lentViewWritten(ab);
     if (this.spare === undefined || this.spare.length < ab.byteLength) this.spare = Buffer.from(ab);
   }
 

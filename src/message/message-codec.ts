@@ -278,6 +278,24 @@ export function encodeMessage(m: Message, options: EncodeOptions = {}): Buffer {
   }
 }
 
+/**
+ * Encodes a message for `Sender.send`: as {@link encodeMessage} with the compact encodings, but a large
+ * body goes into a buffer lent by lent-buffers.ts, which the transport gives back once it is written.
+ * The caller must hand the result to the transport and keep no other reference to it.
+ */
+export function encodeMessageToSend(m: Message): Buffer {
+  const e = shared.compact;
+  e.w.pos = 0;
+  e.w.lending = true;
+  try {
+    writeMessage(e, m);
+    return e.w.take();
+  } finally {
+    e.w.lending = false;
+    e.w.pos = 0;
+  }
+}
+
 /** Reads the section code of a described section (-1 for a descriptor naming no section); the constructor 0x00 is at `at`. */
 function sectionCode(d: Decoder, at: number): number {
   const code = d.u8('section');

@@ -4,10 +4,11 @@
  */
 import type { DecodeOptions } from '../codec/decoder.js';
 import type { EncodeOptions } from '../codec/encoder.js';
+import { encodeToSend } from '../codec/lent-buffers.js';
 import { pythonFloat, pythonRepr } from '../codec/python-repr.js';
 import type { AmqpValue, Encodable, ULong, Uuid } from '../codec/types.js';
 import { InvalidOptionError } from '../errors.js';
-import { decodeMessage, encodeMessage } from './message-codec.js';
+import { decodeMessage, encodeMessage, encodeMessageToSend } from './message-codec.js';
 
 /**
  * A message-id or correlation-id: a number or bigint (sent as ulong), a string, a uuid or binary. AMQP: the
@@ -276,6 +277,14 @@ export class Message {
   /** The message as AMQP bytes: its sections, fields at their defaults left out. Proton: `Message.encode`. */
   encode(options?: EncodeOptions): Buffer {
     return encodeMessage(this, options);
+  }
+
+  /**
+   * @internal The bytes `Sender.send` transfers: {@link encode}'s, a large body's in memory the transport
+   * reuses once it is written (see lent-buffers.ts). A subclass's own `encode` is respected.
+   */
+  [encodeToSend](): Buffer {
+    return this.encode === Message.prototype.encode ? encodeMessageToSend(this) : this.encode();
   }
 
   /** Sets every field from the AMQP bytes of a message, as Proton's `Message.decode` does. */

@@ -5,8 +5,10 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { isLent } from '../../src/codec/lent-buffers.js';
 import { Transport } from '../../src/engine/index.js';
 import { EARLY_OUTPUT_BYTES } from '../../src/engine/link.js';
+import { Message } from '../../src/message/index.js';
 import { connect, payload, readAll, sendLink, sendMessage } from '../support/flows.js';
 import { pump } from '../support/pair.js';
 
@@ -90,5 +92,61 @@ describe('Transport output buffers (issue 7)', () => {
       assert.deepEqual(readAll(rcv), payload(size, i), `message ${i}`);
       rcv.advance();
     }
+  });
+
+  /** The ArrayBuffers of lent memory among a turn's output views. */
+  const lentIn = (list: Uint8Array[]) => [...new Set(list.map((v) => v.buffer).filter((ab) => isLent(ab)))];
+  const big = (seed: number) => new Message({ body: payload(300_007, seed), bodyKind: 'data' });
+
+  it('issue 7: a large message goes out of lent memory, which is reused only once its views are written', () => {
+    const env = connect();
+    const { snd, rcv } = sendLink(env, 'lent', 10);
+    const t = env.client.transport;
+    t.outputByViews = true;
+    snd.send(big(1));
+    const first = t.takeOutputList()!;
+    const [lent1] = lentIn(first);
+    assert.ok(lent1 !== undefined, 'the body went out as a view of lent memory');
+    env.server.transport.push(Buffer.concat(first));
+    snd.send(big(2));
+    const second = t.takeOutputList()!;
+    const [lent2] = lentIn(second);
+    assert.ok(lent2 !== undefined && lent2 !== lent1, 'memory the socket still has is not lent again');
+    env.server.transport.push(Buffer.concat(second));
+    for (const b of first) t.recycleOutput(b);
+    assert.equal(isLent(lent1), false, 'written: back for reuse');
+    snd.send(big(3));
+    const third = t.takeOutputList()!;
+    assert.deepEqual(lentIn(third), [lent1], 'the next large message is encoded into it');
+    env.server.transport.push(Buffer.concat(third));
+    pump(env.client, env.server);
+    // What the peer received is each message as sent, though the memory of the first held the third.
+    for (let i = 1; i <= 3; i++) {
+      const m = new Message().decode(readAll(rcv));
+      assert.deepEqual(m.body, payload(300_007, i), `message ${i}`);
+      rcv.advance();
+    }
+  });
+
+  it('issue 7: a sender keeping payloads for a resend, or a message with its own encode(), lends nothing', () => {
+    const env = connect();
+    const { snd } = sendLink(env, 'kept', 10);
+    const t = env.client.transport;
+    t.outputByViews = true;
+    snd.keepPayload = true;
+    const d = snd.send(big(4));
+    assert.ok(d.payload !== undefined && !isLent(d.payload.buffer), 'the kept bytes are its own');
+    assert.deepEqual(lentIn(t.takeOutputList()!), []);
+    snd.keepPayload = false;
+    let encodes = 0;
+    class Counted extends Message {
+      override encode(): Buffer {
+        encodes++;
+        return super.encode();
+      }
+    }
+    snd.send(new Counted({ body: payload(300_007, 5), bodyKind: 'data' }));
+    assert.equal(encodes, 1, "the subclass's encode() made the bytes");
+    assert.deepEqual(lentIn(t.takeOutputList()!), []);
   });
 });
