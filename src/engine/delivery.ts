@@ -86,14 +86,30 @@ export class Delivery {
   /** @internal Outgoing: the last frame has been written. */
   transferredAll = false;
 
+  /**
+   * @internal The tag, or for a sender's default tag its number, made into bytes only when `tag` is
+   * read: the transfer writes the digits straight from the number (no buffer per message).
+   */
+  tagValue: Uint8Array | number;
+
   constructor(
-    /** The delivery tag, unique among the link's unsettled deliveries. Proton: `Delivery.tag`. */
-    readonly tag: Uint8Array,
+    tag: Uint8Array | number,
     /** The link it travels on. Proton: `Delivery.link`. */
     readonly link: Link,
     /** True for a delivery we send. Proton: `Delivery.link.is_sender`. */
     readonly outgoing: boolean,
-  ) {}
+  ) {
+    this.tagValue = tag;
+  }
+
+  /** The delivery tag, unique among the link's unsettled deliveries. Proton: `Delivery.tag`. */
+  get tag(): Uint8Array {
+    const v = this.tagValue;
+    if (typeof v !== 'number') return v;
+    const tag = digitsTag(v);
+    this.tagValue = tag;
+    return tag;
+  }
 
   /** Outgoing and still open for bytes. Proton: `Delivery.writable`. */
   get writable(): boolean {
@@ -179,4 +195,22 @@ export class Delivery {
     this.size -= out.length;
     return out;
   }
+}
+
+/** The number of decimal digits of `n` (a whole number >= 0). */
+export function digitCount(n: number): number {
+  let len = 1;
+  for (let x = n; x >= 10; x = Math.floor(x / 10)) len++;
+  return len;
+}
+
+/** A sender's default tag: the decimal digits of `n` (Proton's tags count "1", "2"...). */
+export function digitsTag(n: number): Uint8Array {
+  const len = digitCount(n);
+  const tag = Buffer.allocUnsafe(len);
+  for (let i = len - 1; i >= 0; i--) {
+    tag[i] = 0x30 + (n % 10);
+    n = Math.floor(n / 10);
+  }
+  return tag;
 }

@@ -8,7 +8,7 @@ import type { AmqpValue } from '../codec/types.js';
 import { ProtonError } from '../errors.js';
 import { serialAdd, serialDiff } from '../util/serial.js';
 import type { Condition } from './condition.js';
-import { Delivery, DeliveryError } from './delivery.js';
+import { Delivery, DeliveryError, digitsTag } from './delivery.js';
 import { Endpoint, State } from './endpoint.js';
 import { EventType } from './event.js';
 import type { Session } from './session.js';
@@ -307,16 +307,7 @@ export class Sender extends Link {
 
   /** The next default delivery tag: "1", "2", "3"... as Proton's. Proton: `Sender.delivery_tag`. */
   deliveryTag(): Uint8Array {
-    // The decimal digits written straight into the tag: no string made and encoded per message.
-    let n = this.nextTag++;
-    let len = 1;
-    for (let x = n; x >= 10; x = Math.floor(x / 10)) len++;
-    const tag = Buffer.allocUnsafe(len);
-    for (let i = len - 1; i >= 0; i--) {
-      tag[i] = 0x30 + (n % 10);
-      n = Math.floor(n / 10);
-    }
-    return tag;
+    return digitsTag(this.nextTag++);
   }
 
   /**
@@ -328,7 +319,8 @@ export class Sender extends Link {
     if (this.current !== undefined && !this.current.done) {
       throw new LinkError('the current delivery is not finished: call advance() first');
     }
-    const t = tag === undefined ? this.deliveryTag() : typeof tag === 'string' ? Buffer.from(tag) : tag;
+    // A default tag stays a number until someone reads it (Delivery.tag): its digits are written from that.
+    const t = tag === undefined ? this.nextTag++ : typeof tag === 'string' ? Buffer.from(tag) : tag;
     const d = new Delivery(t, this, true);
     this.deliveries.add(d);
     this.unsent.push(d);

@@ -3,6 +3,7 @@
  * (open, begins, attaches, flows, transfers, dispositions, detaches, ends, close). Transfers are split
  * at the peer's max-frame-size when they are written, not when the application sends.
  */
+import type { ByteWriter } from '../codec/byte-writer.js';
 import { Attach, Begin, Close, Detach, Disposition, End, Flow, Open } from '../codec/composite-types.js';
 import { writeAny } from '../codec/composites.js';
 import { Code } from '../codec/format-codes.js';
@@ -10,7 +11,7 @@ import { LENT_MIN, releaseLent } from '../codec/lent-buffers.js';
 import { serialAdd, serialDiff } from '../util/serial.js';
 import { type Condition, ErrorCondition } from './condition.js';
 import type { Connection } from './connection.js';
-import type { Delivery } from './delivery.js';
+import { type Delivery, digitCount } from './delivery.js';
 import { State } from './endpoint.js';
 import { EventType } from './event.js';
 import { beginFrame, endFrame, FrameType, writeFrame } from './frame.js';
@@ -292,7 +293,8 @@ function writeDeliveryFrames(t: Transport, s: Session, l: Sender, d: Delivery): 
     w.u8(0x14);
     // A state set before the first transfer (a transactional send) travels in the transfer itself.
     const state = firstFrame && d.dispositionPending && d.local !== undefined ? d.local : undefined;
-    const big = d.tag.length > 200 || state !== undefined;
+    const tag = d.tagValue;
+    const big = (typeof tag !== 'number' && tag.length > 200) || state !== undefined;
     w.u8(big ? Code.list32 : Code.list8);
     const listAt = w.pos;
     w.ensure(big ? 8 : 2);
@@ -301,7 +303,8 @@ function writeDeliveryFrames(t: Transport, s: Session, l: Sender, d: Delivery): 
     e.uint(l.handle);
     if (firstFrame) {
       e.uint(d.id);
-      e.binary(d.tag);
+      if (typeof tag === 'number') writeDigitsTag(w, tag);
+      else e.binary(tag);
       e.uint(0);
     } else {
       e.null();
@@ -381,6 +384,21 @@ function writeDeliveryFrames(t: Transport, s: Session, l: Sender, d: Delivery): 
     }
     if (d.size === 0) return; // streaming: the rest comes later
   }
+}
+
+/** Writes a default delivery tag, the decimal digits of `n`, as a vbin8 (the bytes `digitsTag` makes). */
+function writeDigitsTag(w: ByteWriter, n: number): void {
+  const len = digitCount(n);
+  w.ensure(2 + len);
+  const b = w.buf;
+  let p = w.pos;
+  b[p++] = Code.vbin8;
+  b[p++] = len;
+  for (let i = len - 1; i >= 0; i--) {
+    b[p + i] = 0x30 + (n % 10);
+    n = Math.floor(n / 10);
+  }
+  w.pos = p + len;
 }
 
 /** Writes the dispositions owed, consecutive delivery-ids with the same outcome as one range. */

@@ -6,6 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import fc from 'fast-check';
 import {
   Accepted,
   AmqpError,
@@ -21,6 +22,7 @@ import {
 } from '../../src/codec/composite-types.js';
 import { amqpEquals } from '../../src/codec/equals.js';
 import { Described, symbol, ULong, ulong } from '../../src/codec/types.js';
+import { digitsTag } from '../../src/engine/delivery.js';
 import { MAX_CREDIT_OVERRUN } from '../../src/engine/dispatch.js';
 import {
   type Delivery,
@@ -510,6 +512,28 @@ describe('delivery tags and ids', () => {
     assert.deepEqual(
       tags,
       Array.from({ length: 101 }, (_, i) => String(i + 1)),
+    );
+  });
+
+  it('a default tag is the same bytes read before or after it is written, and one object once read', () => {
+    const { env, snd, rcv } = setup(10);
+    const early = sendMessage(snd, payload(1));
+    const earlyTag = early.tag; // made before its transfer is written
+    const late = sendMessage(snd, payload(1));
+    p(env);
+    assert.deepEqual(Buffer.from(earlyTag), Buffer.from('1'));
+    assert.equal(early.tag, earlyTag, 'read twice, the same bytes object');
+    assert.deepEqual(Buffer.from(late.tag), Buffer.from('2'), 'made after its digits went out');
+    const tags = [...rcv.incoming].map((d) => Buffer.from(d.tag).toString('latin1'));
+    assert.deepEqual(tags, ['1', '2']);
+    assert.deepEqual(Buffer.from(snd.deliveryTag()), Buffer.from('3'), 'deliveryTag() takes the next number');
+  });
+
+  it('digitsTag is the decimal digits of any whole number up to 2^53', () => {
+    fc.assert(
+      fc.property(fc.maxSafeNat(), (n) => {
+        assert.equal(Buffer.from(digitsTag(n)).toString('latin1'), String(n));
+      }),
     );
   });
 
