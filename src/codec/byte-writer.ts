@@ -180,6 +180,35 @@ export class ByteWriter {
     return out;
   }
 
+  /** Where the output {@link takeView} hands out next begins (see {@link beginView}). */
+  private viewStart = 0;
+
+  /**
+   * Starts an output to be handed out by {@link takeView}: after the previous one in the same buffer, or
+   * at the start of a new buffer of `slab` bytes when less than `room` is left (or the buffer grew past
+   * four slabs for some large output: small ones after it would keep all of it alive). The writer is then
+   * an arena: the outputs it handed out are views of its buffers, never written over.
+   */
+  beginView(room: number, slab: number): void {
+    if (this.buf.length - this.pos < room || this.buf.length > 4 * slab) {
+      this.buf = Buffer.allocUnsafeSlow(slab);
+      this.pos = 0;
+    }
+    this.viewStart = this.pos;
+  }
+
+  /** What was written since {@link beginView}, as a view; the next output goes after it. */
+  takeView(): Buffer {
+    const out = this.buf.subarray(this.viewStart, this.pos);
+    this.viewStart = this.pos;
+    return out;
+  }
+
+  /** Drops what was written since {@link beginView} (an encoding failed half way). */
+  dropView(): void {
+    this.pos = this.viewStart;
+  }
+
   /**
    * Makes room for `n` more bytes and, when it has to grow, for exactly those (and a little slack), rather
    * than doubling: for one large value that ends what is written, so that {@link take} can hand the buffer

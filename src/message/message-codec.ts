@@ -16,6 +16,7 @@ import {
 import { type DecodeOptions, type Decoder, decodeWith } from '../codec/decoder.js';
 import { type EncodeOptions, Encoder } from '../codec/encoder.js';
 import { Code } from '../codec/format-codes.js';
+import { LENT_MIN } from '../codec/lent-buffers.js';
 import type { CompositeSpec } from '../codec/spec.js';
 import { type AmqpValue, type Encodable, ULong, Uuid } from '../codec/types.js';
 import { DecodeError, EncodeError } from '../errors.js';
@@ -278,22 +279,43 @@ export function encodeMessage(m: Message, options: EncodeOptions = {}): Buffer {
   }
 }
 
+/** A message for `Sender.send` with no large binary body is encoded after the last one, in a slab this big... */
+const SEND_SLAB = 64 * 1024;
+/** ...while this much room is left in it. */
+const SEND_ROOM = 4096;
+/** The encoder of messages given to `Sender.send` without a large body: an arena (ByteWriter.beginView). */
+const toSend = new Encoder(new ByteWriter(SEND_SLAB));
+
 /**
- * Encodes a message for `Sender.send`: as {@link encodeMessage} with the compact encodings, but a large
- * body goes into a buffer lent by lent-buffers.ts, which the transport gives back once it is written.
- * The caller must hand the result to the transport and keep no other reference to it.
+ * Encodes a message for `Sender.send`, with the compact encodings, into memory nobody else writes: a
+ * large binary body into a buffer lent by lent-buffers.ts, which the transport gives back once it is
+ * written; anything else as a view of a slab shared with the messages sent before and after it (no
+ * buffer and copy per message; the slab lives as long as the transport holds one of them, which for
+ * small messages is until their transfer is written). The caller must hand the result to the transport
+ * and keep no other reference to it.
  */
 export function encodeMessageToSend(m: Message): Buffer {
-  const e = shared.compact;
-  e.w.pos = 0;
-  e.w.lending = true;
-  try {
-    writeMessage(e, m);
-    return e.w.take();
-  } finally {
-    e.w.lending = false;
+  if (m.body instanceof Uint8Array && m.body.length >= LENT_MIN) {
+    const e = shared.compact;
     e.w.pos = 0;
+    e.w.lending = true;
+    try {
+      writeMessage(e, m);
+      return e.w.take();
+    } finally {
+      e.w.lending = false;
+      e.w.pos = 0;
+    }
   }
+  const w = toSend.w;
+  w.beginView(SEND_ROOM, SEND_SLAB);
+  try {
+    writeMessage(toSend, m);
+  } catch (err) {
+    w.dropView();
+    throw err;
+  }
+  return w.takeView();
 }
 
 /** Reads the section code of a described section (-1 for a descriptor naming no section); the constructor 0x00 is at `at`. */
