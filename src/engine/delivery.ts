@@ -13,6 +13,12 @@ import type { Link } from './link.js';
 export type DeliveryStateValue = DeliveryState | AmqpValue;
 
 /**
+ * @internal The bytes of every delivery that holds none: frozen, so code that would push to it fails
+ * loudly rather than give one delivery's bytes to all.
+ */
+export const NO_CHUNKS: Uint8Array[] = Object.freeze([]) as unknown as Uint8Array[];
+
+/**
  * Misuse of a delivery (settling twice, writing to a received one), with condition `amqp:illegal-state`.
  * proton-ts only: Proton Python has no delivery exception.
  */
@@ -69,8 +75,11 @@ export class Delivery {
    */
   payload: Uint8Array | undefined = undefined;
 
-  /** @internal The bytes: outgoing, queued to write; incoming, received and not yet read. */
-  chunks: Uint8Array[] = [];
+  /**
+   * @internal The bytes: outgoing, queued to write; incoming, received and not yet read. Empty, it is the
+   * one frozen {@link NO_CHUNKS} (no array per delivery until it has bytes): add to it by replacing it.
+   */
+  chunks: Uint8Array[] = NO_CHUNKS;
   /** @internal Bytes held in `chunks`. */
   size = 0;
   /** @internal Incoming: total bytes received. Outgoing: bytes written to the wire so far. */
@@ -79,6 +88,8 @@ export class Delivery {
   done = false;
   /** @internal The local state or settlement changed and a disposition is owed. */
   dispositionPending = false;
+  /** @internal On its session's queue of deliveries owing a disposition (see DispositionQueue). */
+  dispositionQueued = false;
   /** @internal The first transfer has gone out (outgoing) or come in (incoming). */
   started = false;
   /** @internal Outgoing: the first frame, with the delivery-id and tag, has been written. */
@@ -160,7 +171,7 @@ export class Delivery {
     if (!this.outgoing) throw new DeliveryError('only an outgoing delivery can be aborted');
     if (this.aborted) return;
     this.aborted = true;
-    this.chunks = [];
+    this.chunks = NO_CHUNKS;
     this.size = 0;
     this.done = true;
     // An aborted delivery is settled (spec 2.6.12: aborted transfers are implicitly settled).

@@ -18,7 +18,7 @@ import type { AmqpValue } from '../codec/types.js';
 import { serialAdd, serialDiff } from '../util/serial.js';
 import { Condition, ErrorCondition } from './condition.js';
 import type { Connection } from './connection.js';
-import { Delivery } from './delivery.js';
+import { Delivery, NO_CHUNKS } from './delivery.js';
 import { State } from './endpoint.js';
 import { EventType } from './event.js';
 import { MIN_MAX_FRAME_SIZE } from './frame.js';
@@ -319,7 +319,7 @@ function handleTransfer(
     d.partial = false;
     s.incomingBytes -= d.size;
     t.bufferedBytes -= d.size;
-    d.chunks = [];
+    d.chunks = NO_CHUNKS;
     d.size = 0;
     s.connection.emit(EventType.delivery, d);
     return;
@@ -330,6 +330,7 @@ function handleTransfer(
     const max = link.maxMessageSize;
     if (max !== 0 && d.transferred + n > Number(max)) return messageTooLarge(s, link, d, max);
     if (Array.isArray(payload)) {
+      if (d.chunks.length === 0) d.chunks = [];
       for (const part of payload as readonly Uint8Array[]) if (part.length > 0) d.chunks.push(part);
     } else if (d.chunks.length === 0) {
       // Most deliveries are one transfer: an array of exactly one, not one grown by push to 17 slots.
@@ -375,7 +376,7 @@ function messageTooLarge(s: Session, link: Receiver, d: Delivery, max: number | 
   const i = link.incoming.lastIndexOf(d);
   if (i >= 0) link.incoming.splice(i, 1);
   const held = d.size;
-  d.chunks = [];
+  d.chunks = NO_CHUNKS;
   d.size = 0;
   // Done with on both sides: the detach ends it, so nothing (no disposition) is owed for it.
   d.settled = true;

@@ -8,7 +8,7 @@ import type { AmqpValue } from '../codec/types.js';
 import { ProtonError } from '../errors.js';
 import { serialAdd, serialDiff } from '../util/serial.js';
 import type { Condition } from './condition.js';
-import { Delivery, DeliveryError, digitsTag } from './delivery.js';
+import { Delivery, DeliveryError, digitsTag, NO_CHUNKS } from './delivery.js';
 import { Endpoint, State } from './endpoint.js';
 import { EventType } from './event.js';
 import type { Session } from './session.js';
@@ -501,7 +501,7 @@ export class Receiver extends Link {
     }
     // Always, even for an empty delivery: its transfers used window that reading gives back.
     this.session.bytesRead(d.size);
-    if (d.chunks.length > 0) d.chunks = [];
+    if (d.chunks.length > 0) d.chunks = NO_CHUNKS;
     d.size = 0;
     this.current = this.incoming[0];
     if (d.settled && (d.remoteSettled || !d.dispositionPending)) this.forget(d);

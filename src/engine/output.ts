@@ -405,9 +405,12 @@ function writeDigitsTag(w: ByteWriter, n: number): void {
 function writeDispositions(t: Transport, s: Session): void {
   if (s.dispositions.size === 0) return;
   const owed: Delivery[] = [];
-  for (const d of s.dispositions) {
-    if (d.id < 0 || !d.started) continue; // not sent yet: its transfer will carry the settlement
-    s.dispositions.delete(d);
+  for (const d of s.dispositions.take()) {
+    // Not sent yet: its transfer will carry the settlement.
+    if (d.id < 0 || !d.started) {
+      s.dispositions.add(d);
+      continue;
+    }
     // Settled on both sides already: nothing left to say.
     if (d.settled && d.remoteSettled) d.link.forget(d);
     else owed.push(d);

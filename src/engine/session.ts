@@ -6,6 +6,7 @@ import type { AmqpValue } from '../codec/types.js';
 import type { Condition } from './condition.js';
 import type { Connection } from './connection.js';
 import type { Delivery } from './delivery.js';
+import { DispositionQueue } from './disposition-queue.js';
 import { Endpoint, State } from './endpoint.js';
 import { EventType } from './event.js';
 import { type Link, Receiver, Sender } from './link.js';
@@ -105,7 +106,7 @@ export class Session extends Endpoint {
   /** @internal Unsettled deliveries we received, by delivery-id. */
   readonly incomingDeliveries = new Map<number, Delivery>();
   /** @internal Deliveries owing a disposition. */
-  readonly dispositions = new Set<Delivery>();
+  readonly dispositions = new DispositionQueue();
 
   /** @internal The begin is owed to the peer. */
   beginPending = false;
