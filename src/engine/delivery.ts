@@ -2,9 +2,11 @@
  * A delivery: one message in flight on a link, with its tag, its bytes, its local and remote states
  * (outcomes) and its settlement on each side.
  */
+
 import type { DeliveryState } from '../codec/composite-types.js';
 import type { AmqpValue } from '../codec/types.js';
 import { ProtonError } from '../errors.js';
+import type { DeliverySet } from './delivery-set.js';
 import type { Link } from './link.js';
 
 /** A delivery state: an outcome (`Accepted`, `Rejected`, `Released`, `Modified`), `Received`, a
@@ -90,6 +92,12 @@ export class Delivery {
   dispositionPending = false;
   /** @internal On its session's queue of deliveries owing a disposition (see DispositionQueue). */
   dispositionQueued = false;
+  /** @internal The link's list of unsettled deliveries it is on, and its neighbours there (DeliverySet). */
+  listedIn: DeliverySet | undefined = undefined;
+  /** @internal */
+  listPrev: Delivery | undefined = undefined;
+  /** @internal */
+  listNext: Delivery | undefined = undefined;
   /** @internal The first transfer has gone out (outgoing) or come in (incoming). */
   started = false;
   /** @internal Outgoing: the first frame, with the delivery-id and tag, has been written. */

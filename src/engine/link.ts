@@ -9,6 +9,7 @@ import { ProtonError } from '../errors.js';
 import { serialAdd, serialDiff } from '../util/serial.js';
 import type { Condition } from './condition.js';
 import { Delivery, DeliveryError, digitsTag, NO_CHUNKS } from './delivery.js';
+import { DeliverySet } from './delivery-set.js';
 import { Endpoint, State } from './endpoint.js';
 import { EventType } from './event.js';
 import type { Session } from './session.js';
@@ -147,7 +148,7 @@ export abstract class Link extends Endpoint {
   /** The sender's hint of how many deliveries it has to send. Proton: `Link.available`. */
   available = 0;
   /** Deliveries on this link not yet settled here, oldest first (Proton C: `pn_unsettled_head`). */
-  readonly deliveries = new Set<Delivery>();
+  readonly deliveries: Set<Delivery> = new DeliverySet(); // a list through them inside: delivery-set.ts says why
   /** The delivery `send`/`recv` act on. Proton: `Link.current`. */
   current: Delivery | undefined = undefined;
 

@@ -6,6 +6,7 @@ import type { AmqpValue } from '../codec/types.js';
 import type { Condition } from './condition.js';
 import type { Connection } from './connection.js';
 import type { Delivery } from './delivery.js';
+import { DeliveryIndex } from './delivery-index.js';
 import { DispositionQueue } from './disposition-queue.js';
 import { Endpoint, State } from './endpoint.js';
 import { EventType } from './event.js';
@@ -102,9 +103,9 @@ export class Session extends Endpoint {
   advertisedWindow = 0;
 
   /** @internal Unsettled deliveries we sent, by delivery-id. */
-  readonly outgoingDeliveries = new Map<number, Delivery>();
+  readonly outgoingDeliveries = new DeliveryIndex();
   /** @internal Unsettled deliveries we received, by delivery-id. */
-  readonly incomingDeliveries = new Map<number, Delivery>();
+  readonly incomingDeliveries = new DeliveryIndex();
   /** @internal Deliveries owing a disposition. */
   readonly dispositions = new DispositionQueue();
 
