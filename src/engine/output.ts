@@ -227,9 +227,11 @@ function writeDetach(t: Transport, s: Session, l: Link): void {
 
 /**
  * The output after which no more transfer frames are written in a turn: a bound on the transport's output
- * buffer (at least one frame always goes, however large the peer's max-frame-size).
+ * buffer (at least one frame always goes, however large the peer's max-frame-size). 4 MiB rather than 1:
+ * a 1 MiB sender then gives the socket several messages a turn (~8 % more messages a second between two
+ * proton-ts peers, six alternating pairs of seven).
  */
-export const OUTPUT_PER_TURN = 1 << 20;
+export const OUTPUT_PER_TURN = 4 << 20;
 
 /** The smallest transfer payload sent as views rather than copied (see Transport.outputByViews). */
 const VIEW_MIN = 32 * 1024;

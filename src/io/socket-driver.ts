@@ -37,8 +37,11 @@ const OWED_CHECK_INTERVAL = 100;
  */
 export const NOT_READING_AFTER_MS = 10_000;
 
-/** Bytes the socket may hold unflushed and still be given the next turn's output (see flush). */
-const OUTPUT_AHEAD = 2 * 1024 * 1024;
+/**
+ * Bytes the socket may hold unflushed and still be given the next turn's output (see flush): two turns'
+ * worth (OUTPUT_PER_TURN), so the kernel is never without bytes to send while the next turn is made.
+ */
+const OUTPUT_AHEAD = 8 * 1024 * 1024;
 
 /**
  * The bytes of messages sent and not yet written that the peer's credit lets go out (those beyond the
