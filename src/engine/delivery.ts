@@ -82,6 +82,11 @@ export class Delivery {
    * one frozen {@link NO_CHUNKS} (no array per delivery until it has bytes): add to it by replacing it.
    */
   chunks: Uint8Array[] = NO_CHUNKS;
+  /** @internal Appends bytes to `chunks`: the first makes an array of exactly one (not one grown by push). */
+  addChunk(bytes: Uint8Array): void {
+    if (this.chunks.length === 0) this.chunks = [bytes];
+    else this.chunks.push(bytes);
+  }
   /** @internal Bytes held in `chunks`. */
   size = 0;
   /** @internal Incoming: total bytes received. Outgoing: bytes written to the wire so far. */
@@ -223,13 +228,18 @@ export function digitCount(n: number): number {
   return len;
 }
 
+/** Writes the `len` decimal digits of `n` (see {@link digitCount}) into `b` from `at`. */
+export function putDigits(b: Uint8Array, at: number, n: number, len: number): void {
+  for (let i = len - 1; i >= 0; i--) {
+    b[at + i] = 0x30 + (n % 10);
+    n = Math.floor(n / 10);
+  }
+}
+
 /** A sender's default tag: the decimal digits of `n` (Proton's tags count "1", "2"...). */
 export function digitsTag(n: number): Uint8Array {
   const len = digitCount(n);
   const tag = Buffer.allocUnsafe(len);
-  for (let i = len - 1; i >= 0; i--) {
-    tag[i] = 0x30 + (n % 10);
-    n = Math.floor(n / 10);
-  }
+  putDigits(tag, 0, n, len);
   return tag;
 }

@@ -330,12 +330,8 @@ function handleTransfer(
     const max = link.maxMessageSize;
     if (max !== 0 && d.transferred + n > Number(max)) return messageTooLarge(s, link, d, max);
     if (Array.isArray(payload)) {
-      if (d.chunks.length === 0) d.chunks = [];
-      for (const part of payload as readonly Uint8Array[]) if (part.length > 0) d.chunks.push(part);
-    } else if (d.chunks.length === 0) {
-      // Most deliveries are one transfer: an array of exactly one, not one grown by push to 17 slots.
-      d.chunks = [payload as Buffer];
-    } else d.chunks.push(payload as Buffer);
+      for (const part of payload as readonly Uint8Array[]) if (part.length > 0) d.addChunk(part);
+    } else d.addChunk(payload as Buffer);
     d.size += n;
     d.transferred += n;
     s.incomingBytes += n;

@@ -362,9 +362,7 @@ export class Sender extends Link {
       );
     }
     if (bytes.length > 0) {
-      // A message is one chunk, mostly: an array of exactly one, not one grown by push to 17 slots.
-      if (d.chunks.length === 0) d.chunks = [bytes];
-      else d.chunks.push(bytes);
+      d.addChunk(bytes);
       d.size += bytes.length;
       // Bytes stream out as credit allows, before the delivery is advanced.
       this.connection.work(this);

@@ -11,7 +11,7 @@ import { LENT_MIN, releaseLent } from '../codec/lent-buffers.js';
 import { serialAdd, serialDiff } from '../util/serial.js';
 import { type Condition, ErrorCondition } from './condition.js';
 import type { Connection } from './connection.js';
-import { type Delivery, digitCount } from './delivery.js';
+import { type Delivery, digitCount, putDigits } from './delivery.js';
 import { State } from './endpoint.js';
 import { EventType } from './event.js';
 import { beginFrame, endFrame, FrameType, writeFrame } from './frame.js';
@@ -392,15 +392,10 @@ function writeDeliveryFrames(t: Transport, s: Session, l: Sender, d: Delivery): 
 function writeDigitsTag(w: ByteWriter, n: number): void {
   const len = digitCount(n);
   w.ensure(2 + len);
-  const b = w.buf;
-  let p = w.pos;
-  b[p++] = Code.vbin8;
-  b[p++] = len;
-  for (let i = len - 1; i >= 0; i--) {
-    b[p + i] = 0x30 + (n % 10);
-    n = Math.floor(n / 10);
-  }
-  w.pos = p + len;
+  w.buf[w.pos] = Code.vbin8;
+  w.buf[w.pos + 1] = len;
+  putDigits(w.buf, w.pos + 2, n, len);
+  w.pos += 2 + len;
 }
 
 /** Writes the dispositions owed, consecutive delivery-ids with the same outcome as one range. */

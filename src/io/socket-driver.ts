@@ -10,6 +10,7 @@
 import type net from 'node:net';
 import { ErrorCondition } from '../engine/condition.js';
 import { Sender } from '../engine/link.js';
+import { OUTPUT_PER_TURN } from '../engine/output.js';
 import type { Transport } from '../engine/transport.js';
 
 /** The default bound on bytes written to a socket and not yet flushed: 64 MiB. */
@@ -41,7 +42,7 @@ export const NOT_READING_AFTER_MS = 10_000;
  * Bytes the socket may hold unflushed and still be given the next turn's output (see flush): two turns'
  * worth (OUTPUT_PER_TURN), so the kernel is never without bytes to send while the next turn is made.
  */
-const OUTPUT_AHEAD = 8 * 1024 * 1024;
+const OUTPUT_AHEAD = 2 * OUTPUT_PER_TURN;
 
 /**
  * The bytes of messages sent and not yet written that the peer's credit lets go out (those beyond the

@@ -296,15 +296,12 @@ const toSend = new Encoder(new ByteWriter(SEND_SLAB));
  */
 export function encodeMessageToSend(m: Message): Buffer {
   if (m.body instanceof Uint8Array && m.body.length >= LENT_MIN) {
-    const e = shared.compact;
-    e.w.pos = 0;
-    e.w.lending = true;
+    const w = shared.compact.w;
+    w.lending = true;
     try {
-      writeMessage(e, m);
-      return e.w.take();
+      return encodeMessage(m);
     } finally {
-      e.w.lending = false;
-      e.w.pos = 0;
+      w.lending = false;
     }
   }
   const w = toSend.w;
