@@ -8,7 +8,7 @@ import { isUtf8 } from 'node:buffer';
 import { DecodeError } from '../errors.js';
 import type { NodeBuffer } from './byte-writer.js';
 import { Code, TYPE_OF_CODE } from './format-codes.js';
-import { CACHED_MAX_BYTES, cachedAscii } from './string-cache.js';
+import { CACHED_MAX_BYTES, cachedAscii, isAscii, wordView } from './string-cache.js';
 import {
   AmqpArray,
   AmqpSymbol,
@@ -71,6 +71,8 @@ export class Decoder {
   maxDepth: number;
   /** Array elements of zero width this decoder may still produce (nested arrays share the bound). */
   zeroWidthBudget = MAX_ZERO_WIDTH_ELEMENTS;
+  /** A DataView of `buf`'s memory, got when a string is first read (see {@link view}). */
+  private dv: DataView | undefined = undefined;
 
   constructor(bytes: Uint8Array, options: DecodeOptions = {}, start = 0, end?: number) {
     this.buf = asBuffer(bytes);
@@ -87,6 +89,19 @@ export class Decoder {
     this.depth = 0;
     this.maxDepth = options.maxDepth ?? 128;
     this.zeroWidthBudget = MAX_ZERO_WIDTH_ELEMENTS;
+    this.dv = undefined;
+  }
+
+  /** Lets go of the input: a decoder kept for the next decode must not keep this one's bytes alive. */
+  release(): void {
+    this.buf = NO_BYTES;
+    this.dv = undefined;
+  }
+
+  /** A DataView of the input's memory (read at `buf.byteOffset` + index), for word-wise string reads. */
+  private view(): DataView {
+    if (this.dv === undefined) this.dv = wordView(this.buf.buffer);
+    return this.dv;
   }
 
   /** Fails unless `n` more bytes are there. */
@@ -161,20 +176,14 @@ export class Decoder {
     const start = this.pos;
     const end = start + n;
     if (n <= CACHED_MAX_BYTES) {
-      const cached = cachedAscii(b, start, end);
+      const cached = cachedAscii(b, this.view(), b.byteOffset, start, end);
       if (cached !== undefined) {
         this.pos = end;
         return cached;
       }
     }
-    let ascii = n > CACHED_MAX_BYTES;
-    for (let i = start; ascii && i < end; i++) {
-      if (b[i]! > 0x7f) {
-        ascii = false;
-        break;
-      }
-    }
-    if (ascii) {
+    // A short string the cache did not take has a byte above 0x7f: it is UTF-8 or nothing.
+    if (n > CACHED_MAX_BYTES && isAscii(b, this.view(), b.byteOffset, start, end)) {
       this.pos = end;
       return (b as NodeBuffer).latin1Slice(start, end);
     }
@@ -194,18 +203,16 @@ export class Decoder {
     const start = this.pos;
     const end = start + n;
     if (n <= CACHED_MAX_BYTES) {
-      const cached = cachedAscii(b, start, end);
+      const cached = cachedAscii(b, this.view(), b.byteOffset, start, end);
       if (cached !== undefined) {
         this.pos = end;
         return cached;
       }
     }
-    for (let i = start; i < end; i++) {
-      if (b[i]! > 0x7f) {
-        if (!isUtf8(b.subarray(start, end))) throw new DecodeError('symbol is neither ASCII nor UTF-8', i);
-        this.pos = end;
-        return (b as NodeBuffer).utf8Slice(start, end);
-      }
+    if (!isAscii(b, this.view(), b.byteOffset, start, end)) {
+      if (!isUtf8(b.subarray(start, end))) throw new DecodeError('symbol is neither ASCII nor UTF-8', start);
+      this.pos = end;
+      return (b as NodeBuffer).utf8Slice(start, end);
     }
     this.pos = end;
     return (b as NodeBuffer).latin1Slice(start, end);
@@ -538,8 +545,7 @@ export function decodeWith<T>(bytes: Uint8Array, options: DecodeOptions, read: (
     const why = e instanceof RangeError ? 'values nest too deeply for the stack' : String(e);
     throw new DecodeError(why, d.pos, { cause: e });
   } finally {
-    // The spare must not keep the input alive.
-    d.buf = NO_BYTES;
+    d.release();
     spare = d;
   }
 }
