@@ -108,6 +108,6 @@ export function cachedAscii(
   const s = (b as NodeBuffer).latin1Slice(start, end);
   texts[slot] = s;
   lengths[slot] = n;
-  bytes.set(b.subarray(start, end), base);
+  for (let i = 0; i < n; i++) bytes[base + i] = b[start + i]!;
   return s;
 }

@@ -69,14 +69,18 @@ describe('cachedAscii', () => {
 describe('wordView', () => {
   it('keeps the view of small memory for the next input in it, and never of large memory', () => {
     const small = new ArrayBuffer(8192);
-    assert.equal(wordView(small), wordView(small));
+    const first = wordView(small);
+    assert.equal(wordView(small), first);
     const large = new ArrayBuffer(64 * 1024 + 1);
     const v = wordView(large);
     assert.equal(v.byteLength, large.byteLength);
     assert.notEqual(wordView(large), v);
-    // The small one's view went when the large one came: a new one now, the same one again after.
-    const again = wordView(small);
-    assert.equal(wordView(small), again);
+    // A large one is never kept, so the small one's view is still the one kept...
+    assert.equal(wordView(small), first);
+    // ...until other small memory takes its place.
+    const other = new ArrayBuffer(100);
+    assert.equal(wordView(other), wordView(other));
+    assert.notEqual(wordView(small), first);
   });
 
   it('reads strings at any offset of large memory, at any offset of the buffer in it', () => {
