@@ -135,13 +135,13 @@ export class Connector {
     for (const { address } of addresses) {
       if (this.finished || this.driver !== driver) return;
       try {
-        const socket = await this.connectOne(address, url, tlsOptions);
+        const socket = await this.connectOne(address, url, tlsOptions, driver);
         if (this.finished || this.driver !== driver) {
           // Stopped (or superseded) while connecting: this socket has no one to serve.
           socket.destroy();
           return;
         }
-        driver.attach(socket, true);
+        driver.attach(socket, true, tlsOptions === undefined);
         if (socket instanceof tls.TLSSocket) this.secured(driver, socket);
         this.container.requestTurn();
         return;
@@ -164,6 +164,7 @@ export class Connector {
     address: string,
     url: Url,
     tlsOptions: tls.ConnectionOptions | undefined,
+    driver: SocketDriver,
   ): Promise<net.Socket> {
     return new Promise((resolve, reject) => {
       let socket: net.Socket;
@@ -175,7 +176,8 @@ export class Connector {
         });
         socket.once('secureConnect', () => resolve(socket));
       } else {
-        socket = net.connect({ host: address, port: url.port ?? 5672 });
+        // A plain socket reads into the driver's shared buffer (TLS reads through its own layer).
+        socket = net.connect({ host: address, port: url.port ?? 5672, onread: driver.readOptions() });
         socket.once('connect', () => resolve(socket));
       }
       socket.once('error', (e) => {

@@ -82,10 +82,48 @@ export class Delivery {
    * one frozen {@link NO_CHUNKS} (no array per delivery until it has bytes): add to it by replacing it.
    */
   chunks: Uint8Array[] = NO_CHUNKS;
-  /** @internal Appends bytes to `chunks`: the first makes an array of exactly one (not one grown by push). */
+  /**
+   * @internal Memory only this delivery views, whose start is the last chunk ({@link roomChunk}) and whose
+   * rest may take the bytes of the transfers that follow (see {@link addOwnedChunk}).
+   */
+  private room: Buffer | undefined = undefined;
+  /** @internal The chunk at the start of {@link room}, while it is still the last chunk. */
+  private roomChunk: Uint8Array | undefined = undefined;
+
+  /**
+   * @internal Appends bytes to `chunks`: the first makes an array of exactly one (not one grown by push).
+   * Bytes that fit in the room after the last chunk are copied there, extending it, so that a message a
+   * little larger than a frame is read as one piece rather than put together again.
+   */
   addChunk(bytes: Uint8Array): void {
+    const last = this.roomChunk;
+    if (last !== undefined) {
+      const room = this.room!;
+      const end = last.length + bytes.length;
+      if (this.chunks[this.chunks.length - 1] === last && end <= room.length) {
+        room.set(bytes, last.length);
+        this.roomChunk = room.subarray(0, end);
+        this.chunks[this.chunks.length - 1] = this.roomChunk;
+        return;
+      }
+      this.room = this.roomChunk = undefined;
+    }
     if (this.chunks.length === 0) this.chunks = [bytes];
     else this.chunks.push(bytes);
+  }
+
+  /**
+   * @internal Appends the first `used` bytes of `memory`, which nothing else views: what is left of it may
+   * take the bytes of later transfers (see {@link addChunk}).
+   */
+  addOwnedChunk(memory: Buffer, used: number): void {
+    const chunk = memory.subarray(0, used);
+    this.room = this.roomChunk = undefined;
+    this.addChunk(chunk);
+    if (used < memory.length) {
+      this.room = memory;
+      this.roomChunk = chunk;
+    }
   }
   /** @internal Bytes held in `chunks`. */
   size = 0;
@@ -199,6 +237,7 @@ export class Delivery {
 
   /** @internal Takes up to `n` bytes off the front of `chunks`, as views where possible. */
   take(n: number): Uint8Array {
+    this.room = this.roomChunk = undefined;
     const first = this.chunks[0];
     if (first !== undefined && first.length >= n) {
       if (first.length === n) this.chunks.shift();

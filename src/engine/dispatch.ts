@@ -43,6 +43,7 @@ export function dispatchFrame(
   channel: number,
   body: unknown,
   payload: Buffer | readonly Uint8Array[],
+  memory?: Buffer,
 ): void {
   if (body instanceof Open) return handleOpen(t, c, body);
   if (!t.remoteOpened)
@@ -56,7 +57,7 @@ export function dispatchFrame(
       `a frame on channel ${channel}, where no session began`,
     );
   }
-  if (body instanceof Transfer) return handleTransfer(t, s, body, payload);
+  if (body instanceof Transfer) return handleTransfer(t, s, body, payload, memory);
   if (body instanceof Disposition) return handleDisposition(s, body);
   if (body instanceof Flow) return handleFlow(s, body);
   if (body instanceof Attach) return handleAttach(s, body);
@@ -258,6 +259,7 @@ function handleTransfer(
   s: Session,
   tr: Transfer,
   payload: Buffer | readonly Uint8Array[],
+  memory: Buffer | undefined,
 ): void {
   if (s.incomingWindow <= 0) {
     throw new ProtocolError(ErrorCondition.windowViolation, 'a transfer beyond the session incoming window');
@@ -331,6 +333,9 @@ function handleTransfer(
     if (max !== 0 && d.transferred + n > Number(max)) return messageTooLarge(s, link, d, max);
     if (Array.isArray(payload)) {
       for (const part of payload as readonly Uint8Array[]) if (part.length > 0) d.addChunk(part);
+    } else if (memory !== undefined) {
+      // A payload in memory of its own (a large transfer, see Transport) may take the next one's bytes.
+      d.addOwnedChunk(memory, n);
     } else d.addChunk(payload as Buffer);
     d.size += n;
     d.transferred += n;

@@ -116,10 +116,16 @@ type Layer = 'header' | 'sasl' | 'amqp-header' | 'amqp' | 'done';
 /** One reader serves every transport: it keeps nothing between frames but the last payload offset. */
 const TRANSFERS = new TransferReader();
 
-/** Frames this large that arrive over several reads are kept as views of them (see handleFrameParts). */
+/** A frame this large arriving over several reads is taken read by read (see fillParts, beginLarge)... */
 const PARTS_MIN = 64 * 1024;
 /** ...when the first read holds this much of the frame, enough for any common transfer performative. */
 const PARTS_HEAD = 1024;
+/**
+ * Room left after the payload of a large transfer with more to come, for the next transfer's bytes: a
+ * message a little larger than the peer's frames (a 1 MiB body and its sections in 1 MiB frames) then
+ * arrives in one piece of memory and is read without being put together again.
+ */
+const LARGE_TAIL_ROOM = 4096;
 
 /** The largest output buffer kept for reuse: a turn's output (see OUTPUT_PER_TURN) and a frame. */
 const RECYCLED_MAX = 4 << 20;
@@ -241,6 +247,12 @@ export class Transport {
   private parts: Buffer[] | undefined = undefined;
   private partsFill = 0;
   private partsSize = 0;
+  /** A large transfer arriving over several reads: its payload's own memory, filled as reads come. */
+  private large: Buffer | undefined = undefined;
+  private largeFill = 0;
+  private largeSize = 0;
+  /** ...and its frame header and performative, read again once the payload is whole. */
+  private largeHead: Buffer | undefined = undefined;
   private inputCount = 0;
   private outputCount = 0;
   private tickInputCount = -1;
@@ -480,15 +492,23 @@ export class Transport {
   /**
    * Feeds bytes received from the peer. Never throws: a violation closes the connection instead.
    * Proton: `Transport.push(bytes)`.
+   *
+   * The transport may keep views of `chunk` (transfer payloads, binary fields) for as long as it needs
+   * them, unless `reused` says the memory will hold other bytes once this call returns (a socket reading
+   * into one buffer again and again): then what it keeps is copied, a large transfer's bytes straight into
+   * the payload's own memory.
    */
-  push(chunk: Uint8Array): void {
+  push(chunk: Uint8Array, reused = false): void {
     if (this.tailClosed || chunk.length === 0) return;
     this.inputCount++;
-    const buf = Buffer.isBuffer(chunk)
-      ? chunk
-      : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+    let buf = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
     try {
-      this.consume(buf);
+      if (reused) {
+        const at = this.large === undefined ? 0 : this.fillLarge(buf);
+        if (at < 0) return this.checkClosed();
+        buf = Buffer.from(buf.subarray(at));
+      }
+      this.consume(buf, reused);
     } catch (e) {
       this.failed(e);
     }
@@ -515,9 +535,13 @@ export class Transport {
     this.checkClosed();
   }
 
-  private consume(buf: Buffer): void {
+  /** Reads frames from `buf`; `reused` as for {@link push} (`buf` itself is then a copy of the read). */
+  private consume(buf: Buffer, reused: boolean): void {
     let pos = 0;
-    if (this.parts !== undefined) {
+    if (this.large !== undefined) {
+      pos = this.fillLarge(buf);
+      if (pos < 0) return;
+    } else if (this.parts !== undefined) {
       pos = this.fillParts(buf);
       if (pos < 0) return;
     } else if (this.tail !== undefined) {
@@ -536,6 +560,7 @@ export class Transport {
       const size = this.frameSize(buf.readUInt32BE(pos));
       if (left < size) {
         if (size >= PARTS_MIN && left >= PARTS_HEAD) {
+          if (reused && this.beginLarge(buf, pos, size)) return;
           this.parts = [buf.subarray(pos)];
           this.partsFill = left;
           this.partsSize = size;
@@ -570,10 +595,18 @@ export class Transport {
     return TRANSFERS.readBody(buf, pos + doff * 4, end);
   }
 
-  /** Hands a transfer read by {@link commonTransfer} to the engine. */
-  private handleTransfer(transfer: Transfer, channel: number, payload: Buffer | readonly Uint8Array[]): void {
+  /**
+   * Hands a transfer read by {@link commonTransfer} to the engine; `memory`, when given, is the payload's
+   * own (see beginLarge).
+   */
+  private handleTransfer(
+    transfer: Transfer,
+    channel: number,
+    payload: Buffer | readonly Uint8Array[],
+    memory?: Buffer,
+  ): void {
     this.framesInput++;
-    dispatchFrame(this, this.connection!, channel, transfer, payload);
+    dispatchFrame(this, this.connection!, channel, transfer, payload, memory);
   }
 
   private frameSize(size: number): number {
@@ -626,6 +659,42 @@ export class Transport {
     if (this.layer === 'header' || this.layer === 'amqp-header') this.handleHeader(tail, 0);
     else this.handleFrameAt(tail, 0, tail.length);
     return used;
+  }
+
+  /**
+   * Begins a large transfer frame that starts at `buf[pos]` and goes on past this read, when its
+   * performative is in a common encoding (else false: the frame is kept in parts), for input in reused
+   * memory (see {@link push}). Its payload is copied into memory of its own straight from each read,
+   * rather than each read copied whole to be kept, and the message's bytes are one piece (see
+   * LARGE_TAIL_ROOM), which reading the message then need not put together again. (Input in memory of
+   * its own keeps views of the reads, and the message is copied once, when it is read.)
+   */
+  private beginLarge(buf: Buffer, pos: number, size: number): boolean {
+    const transfer = this.commonTransfer(buf, pos, buf.length);
+    if (transfer === undefined) return false;
+    const payloadAt = TRANSFERS.end;
+    this.largeHead = Buffer.from(buf.subarray(pos, payloadAt));
+    this.largeSize = size - (payloadAt - pos);
+    this.large = Buffer.allocUnsafe(this.largeSize + (transfer.more ? LARGE_TAIL_ROOM : 0));
+    this.largeFill = buf.copy(this.large, 0, payloadAt);
+    return true;
+  }
+
+  /** Adds a read to a large transfer (see beginLarge); returns where in `buf` reading goes on, or -1. */
+  private fillLarge(buf: Buffer): number {
+    const memory = this.large!;
+    const k = Math.min(this.largeSize - this.largeFill, buf.length);
+    buf.copy(memory, this.largeFill, 0, k);
+    this.largeFill += k;
+    if (this.largeFill < this.largeSize) return -1;
+    const head = this.largeHead!;
+    this.large = this.largeHead = undefined;
+    const payload = memory.subarray(0, this.largeSize);
+    // The same bytes as at the start: a common transfer, unless frame tracing was turned on meanwhile.
+    const transfer = this.commonTransfer(head, 0, head.length);
+    if (transfer === undefined) this.handleFrame(Buffer.concat([head, payload]));
+    else this.handleTransfer(transfer, head.readUInt16BE(6), payload, memory);
+    return k;
   }
 
   /** Adds a read to a large frame kept in parts; returns where in `buf` reading goes on, or -1. */

@@ -28,6 +28,16 @@ export interface SocketDriverOptions {
   maxWriteBuffer?: number;
 }
 
+/**
+ * The memory the client sockets of the process read into (Node's `onread`, which Node offers for the
+ * sockets it connects, not for those a server accepts). Each read is taken by its transport before the
+ * callback returns, copying what it keeps (`Transport.push(bytes, true)`), so one buffer serves every
+ * socket, where Node would allocate 64 KiB for each read and pass it through a stream: a client
+ * receiving 1,000 messages of 1 MiB spent ~20 % less CPU (1.21–1.34 → 0.98–1.06 s, start-up included).
+ */
+const READ_BUFFER_SIZE = 256 * 1024;
+let readBuffer: Buffer | undefined;
+
 /** Milliseconds between two counts of the bytes owed to a peer while its socket is full. */
 const OWED_CHECK_INTERVAL = 100;
 
@@ -106,15 +116,36 @@ export class SocketDriver {
     this.maxWriteBuffer = options.maxWriteBuffer ?? DEFAULT_MAX_WRITE_BUFFER;
   }
 
-  /** Binds a socket: connected already (an accepted one), or connecting (`connected` false). */
-  attach(socket: net.Socket, connected: boolean): void {
+  /**
+   * The `onread` option for a client socket of this driver: it reads into the process's shared buffer
+   * (READ_BUFFER_SIZE), and the driver is then attached with `sharedReads`.
+   */
+  readOptions(): net.OnReadOpts {
+    readBuffer ??= Buffer.allocUnsafe(READ_BUFFER_SIZE);
+    return {
+      buffer: readBuffer,
+      callback: (n: number, buf: Uint8Array) => {
+        this.transport.push(buf.subarray(0, n), true);
+        this.hooks.schedule();
+        return true;
+      },
+    };
+  }
+
+  /**
+   * Binds a socket: connected already (an accepted one), or connecting (`connected` false);
+   * `sharedReads` when it was made with {@link readOptions} (its reads come there, not as `'data'`).
+   */
+  attach(socket: net.Socket, connected: boolean, sharedReads = false): void {
     this.socket = socket;
     this.connected = connected;
     socket.setNoDelay(true);
-    socket.on('data', (chunk: Buffer) => {
-      this.transport.push(chunk);
-      this.hooks.schedule();
-    });
+    if (!sharedReads) {
+      socket.on('data', (chunk: Buffer) => {
+        this.transport.push(chunk);
+        this.hooks.schedule();
+      });
+    }
     socket.on('end', () => {
       this.transport.closeTail();
       this.hooks.schedule();
