@@ -3,7 +3,8 @@
  * consume.js) through one queue of a broker, 100-byte messages, at-least-once both ways. The rate is
  * every message received over the time from the first arrival at any consumer to the last at any.
  * Brokers: ours (broker-server.js), Proton Python's example broker, RabbitMQ 3.10 with its AMQP 1.0
- * plugin (started in its own state dir by the shared peers script), each where available.
+ * plugin (started in its own state dir by the interop suite's test/interop/peers/rabbitmq.sh), each where
+ * available.
  */
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -84,8 +85,15 @@ async function stopProc(p: Proc): Promise<void> {
   clearTimeout(t);
 }
 
+/** `n` free ports, all different (each is closed before the next is asked for, so one could come twice). */
+async function distinctFreePorts(n: number): Promise<number[]> {
+  const ports = new Set<number>();
+  while (ports.size < n) ports.add(await freePort());
+  return [...ports];
+}
+
 /** Our broker, Proton Python's example broker, RabbitMQ: those that can run here. */
-export function brokerTargets(dir: string, sharedRoot: string | undefined, notes: string[]): BrokerTarget[] {
+export function brokerTargets(dir: string, notes: string[]): BrokerTarget[] {
   const spawned = (name: string, cmd: string, args: (port: number) => string[]): BrokerTarget => ({
     name,
     address: 'bench',
@@ -112,16 +120,23 @@ export function brokerTargets(dir: string, sharedRoot: string | undefined, notes
       spawned('Proton Python broker.py', '/usr/bin/python3', (port) => [pyBroker, '-a', `127.0.0.1:${port}`]),
     );
   } else notes.push('Proton Python broker skipped: no python3-qpid-proton or its examples');
-  const rmq = sharedRoot === undefined ? undefined : join(sharedRoot, 'reference', 'peers', 'rabbitmq.sh');
-  if (rmq !== undefined && existsSync(rmq) && existsSync('/usr/sbin/rabbitmq-server')) {
+  // The interop suite's own script (test/interop/peers), from the project root (this file is in dist/bench).
+  const rmq = join(dir, '..', '..', 'test', 'interop', 'peers', 'rabbitmq.sh');
+  if (existsSync(rmq) && existsSync('/usr/sbin/rabbitmq-server')) {
     targets.push({
       name: 'RabbitMQ 3.10 (amqp1_0)',
       address: '/queue/bench',
       async start() {
-        const port = await freePort();
+        // Every port its own: the script's default Erlang distribution port (the AMQP port + 20000) is
+        // past 65535 for half the ports the system gives out.
+        const [port, distPort, epmdPort] = await distinctFreePorts(3);
         const env = {
           ...process.env,
           RMQ_PORT: String(port),
+          RMQ_TLS_PORT: 'none',
+          RMQ_DIST_PORT: String(distPort),
+          RMQ_EPMD_PORT: String(epmdPort),
+          RMQ_WAIT_S: '90',
           RMQ_DIR: join(process.env.BENCH_SCRATCH ?? '/tmp/amqp-bench', 'rabbitmq'),
         };
         const ok = spawnSync('bash', [rmq, 'start'], { env, stdio: 'ignore' }).status === 0;
@@ -137,7 +152,7 @@ export function brokerTargets(dir: string, sharedRoot: string | undefined, notes
         };
       },
     });
-  } else notes.push('RabbitMQ skipped: no rabbitmq-server, or no ../shared/reference/peers/rabbitmq.sh');
+  } else notes.push('RabbitMQ skipped: no rabbitmq-server (apt-get install rabbitmq-server)');
   return targets;
 }
 

@@ -33,7 +33,6 @@ import {
 const dir = dirname(fileURLToPath(import.meta.url));
 const root = join(dir, '..', '..');
 const sharedBench = process.env.BENCH_SHARED ?? join(root, '..', 'shared', 'bench');
-const sharedRoot = existsSync(sharedBench) ? dirname(sharedBench) : undefined;
 const suites = new Set((process.env.BENCH_SUITES ?? 'codec peers memory broker').split(/[\s,]+/));
 const runs = Number(process.env.BENCH_RUNS ?? 3);
 const n = Number(process.env.BENCH_N ?? 200_000);
@@ -213,7 +212,7 @@ if (rows.length > 0) {
 }
 
 if (suites.has('broker')) {
-  const targets = brokerTargets(dir, sharedRoot, notes);
+  const targets = brokerTargets(dir, notes);
   const b = await brokerSuite(dir, targets, brokerN, runs);
   sections.set(
     'broker',
