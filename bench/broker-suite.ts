@@ -9,6 +9,7 @@
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import net from 'node:net';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fmt, median, spreadPct } from './stats.js';
 
@@ -139,15 +140,16 @@ export function brokerTargets(dir: string, notes: string[]): BrokerTarget[] {
           RMQ_WAIT_S: '90',
           RMQ_DIR: join(process.env.BENCH_SCRATCH ?? '/tmp/amqp-bench', 'rabbitmq'),
         };
-        const ok = spawnSync('bash', [rmq, 'start'], { env, stdio: 'ignore' }).status === 0;
-        if (!ok || spawnSync('bash', [rmq, 'wait'], { env, stdio: 'ignore' }).status !== 0) {
-          spawnSync('bash', [rmq, 'stop'], { env, stdio: 'ignore' });
+        // Run from outside the project: an Erlang node that fails to boot leaves erl_crash.dump where it ran.
+        const ok = spawnSync('bash', [rmq, 'start'], { env, cwd: tmpdir(), stdio: 'ignore' }).status === 0;
+        if (!ok || spawnSync('bash', [rmq, 'wait'], { env, cwd: tmpdir(), stdio: 'ignore' }).status !== 0) {
+          spawnSync('bash', [rmq, 'stop'], { env, cwd: tmpdir(), stdio: 'ignore' });
           throw new Error('RabbitMQ did not start');
         }
         return {
           port,
           async stop() {
-            spawnSync('bash', [rmq, 'stop'], { env, stdio: 'ignore' });
+            spawnSync('bash', [rmq, 'stop'], { env, cwd: tmpdir(), stdio: 'ignore' });
           },
         };
       },
