@@ -11,6 +11,7 @@ import tls from 'node:tls';
 import type { Connection } from '../engine/connection.js';
 import { SaslLayer, type ServerSaslLayerOptions } from '../engine/sasl-layer.js';
 import { Transport } from '../engine/transport.js';
+import { readAcceptedWith } from '../io/accepted-reads.js';
 import { SocketDriver } from '../io/socket-driver.js';
 import type { ContainerCore, TlsDomain } from './options.js';
 import { describeTlsError, peerSubject, recordTlsInfo } from './ssl-domain.js';
@@ -89,6 +90,8 @@ export class Acceptor {
   /** The TLS server (never listening) that runs the handshakes, and the options it was made with. */
   private tls: tls.Server | undefined = undefined;
   private tlsOptions: tls.TlsOptions | undefined = undefined;
+  /** Accepted sockets come paused and are re-made to read through `onread` (plain servers). */
+  private readonly ownReads: boolean;
 
   /**
    * @internal Made by `container.listen()`.
@@ -103,7 +106,12 @@ export class Acceptor {
     readonly options: ListenOptions,
   ) {
     if (options.sslDomain !== undefined) this.tlsServer(options.sslDomain);
-    this.server = net.createServer({ noDelay: true }, (socket) => this.accept(socket));
+    // A plain server accepts its sockets paused, to re-make them reading into our own memory (see
+    // io/accepted-reads.ts); a TLS one hands them to Node's TLS server as they come.
+    this.ownReads = options.sslDomain === undefined;
+    this.server = net.createServer({ noDelay: true, pauseOnConnect: this.ownReads }, (socket) =>
+      this.accept(socket),
+    );
     this.server.on('error', () => this.close());
   }
 
@@ -225,7 +233,15 @@ export class Acceptor {
       { schedule: () => this.host.requestTurn(), closed: (d) => this.host.driverClosed(d) },
       { maxWriteBuffer: o.maxWriteBuffer },
     );
-    driver.attach(socket, true);
+    let sharedReads = false;
+    if (this.ownReads) {
+      const own = readAcceptedWith(socket, driver.readOptions());
+      if (own !== undefined) {
+        socket = own;
+        sharedReads = true;
+      }
+    }
+    driver.attach(socket, true, sharedReads);
     this.host.accepted(c, driver, this);
   }
 }

@@ -126,6 +126,11 @@ const PARTS_HEAD = 1024;
  * arrives in one piece of memory and is read without being put together again.
  */
 const LARGE_TAIL_ROOM = 4096;
+/**
+ * A large transfer with at least this much payload still to come is read straight into its own memory
+ * (see readTarget); less is read with what follows it, into the socket's buffer, and copied.
+ */
+const DIRECT_READ_MIN = 16 * 1024;
 
 /** The largest output buffer kept for reuse: a turn's output (see OUTPUT_PER_TURN) and a frame. */
 const RECYCLED_MAX = 4 << 20;
@@ -496,23 +501,54 @@ export class Transport {
    * The transport may keep views of `chunk` (transfer payloads, binary fields) for as long as it needs
    * them, unless `reused` says the memory will hold other bytes once this call returns (a socket reading
    * into one buffer again and again): then what it keeps is copied, a large transfer's bytes straight into
-   * the payload's own memory.
+   * the payload's own memory. Reused input may also be bytes read into the place `readTarget()` gave.
    */
   push(chunk: Uint8Array, reused = false): void {
     if (this.tailClosed || chunk.length === 0) return;
     this.inputCount++;
     let buf = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
     try {
-      if (reused) {
-        const at = this.large === undefined ? 0 : this.fillLarge(buf);
-        if (at < 0) return this.checkClosed();
-        buf = Buffer.from(buf.subarray(at));
+      if (reused && this.large !== undefined && this.isReadTarget(buf)) {
+        // The bytes were read into place (see readTarget): they are only counted.
+        this.fillLarge(buf, true);
+      } else {
+        if (reused) {
+          const at = this.large === undefined ? 0 : this.fillLarge(buf);
+          if (at < 0) return this.checkClosed();
+          buf = Buffer.from(buf.subarray(at));
+        }
+        this.consume(buf, reused);
       }
-      this.consume(buf, reused);
     } catch (e) {
       this.failed(e);
     }
     this.checkClosed();
+  }
+
+  /**
+   * @internal Where the next read may go, for a driver whose socket can read into memory it chooses (Node's
+   * `onread` with a function): a view of the payload memory of the large transfer arriving, at the first
+   * byte still to come and as long as the rest of its payload, when that is at least DIRECT_READ_MIN, so
+   * that the kernel writes the bytes where the message will read them (no copy out of a socket buffer);
+   * undefined otherwise (read into the driver's own buffer). Bytes read into it are pushed as they are,
+   * as `reused` input: {@link push} knows them by their place.
+   */
+  readTarget(): Buffer | undefined {
+    const memory = this.large;
+    if (memory === undefined || this.tailClosed || this.largeSize - this.largeFill < DIRECT_READ_MIN) {
+      return undefined;
+    }
+    return memory.subarray(this.largeFill, this.largeSize);
+  }
+
+  /** Whether `buf` was read into the place {@link readTarget} gives (the large payload's next bytes). */
+  private isReadTarget(buf: Buffer): boolean {
+    const memory = this.large!;
+    return (
+      buf.buffer === memory.buffer &&
+      buf.byteOffset === memory.byteOffset + this.largeFill &&
+      buf.length <= this.largeSize - this.largeFill
+    );
   }
 
   /** The peer's stream ended (Proton's `close_tail`). */
@@ -680,11 +716,14 @@ export class Transport {
     return true;
   }
 
-  /** Adds a read to a large transfer (see beginLarge); returns where in `buf` reading goes on, or -1. */
-  private fillLarge(buf: Buffer): number {
+  /**
+   * Adds a read to a large transfer (see beginLarge), already in place when `inPlace` (see readTarget);
+   * returns where in `buf` reading goes on, or -1.
+   */
+  private fillLarge(buf: Buffer, inPlace = false): number {
     const memory = this.large!;
     const k = Math.min(this.largeSize - this.largeFill, buf.length);
-    buf.copy(memory, this.largeFill, 0, k);
+    if (!inPlace) buf.copy(memory, this.largeFill, 0, k);
     this.largeFill += k;
     if (this.largeFill < this.largeSize) return -1;
     const head = this.largeHead!;

@@ -29,13 +29,14 @@ export interface SocketDriverOptions {
 }
 
 /**
- * The memory the client sockets of the process read into (Node's `onread`, which Node offers for the
- * sockets it connects, not for those a server accepts). Each read is taken by its transport before the
- * callback returns, copying what it keeps (`Transport.push(bytes, true)`), so one buffer serves every
- * socket, where Node would allocate 64 KiB for each read and pass it through a stream: a client
- * receiving 1,000 messages of 1 MiB spent 11–18 % less CPU (1.20–1.37 → 0.98–1.18 s, start-up included,
- * three alternating pairs). It is 64 KiB, Node's own read size, not more:
- * reads of 256 KiB took so many transfers between two turns (and so between two grants of credit) that
+ * The memory the plain sockets of the process read into (Node's `onread`: the sockets the container
+ * connects, and those a plain acceptor accepts, re-made to read so, see io/accepted-reads.ts), but for
+ * the rest of a large transfer's payload, read straight into the message (Transport.readTarget). Each
+ * read is taken by its transport before the callback returns, copying what it keeps
+ * (`Transport.push(bytes, true)`), so one buffer serves every socket, where Node would allocate 64 KiB
+ * for each read and pass it through a stream: a client receiving 1,000 messages of 1 MiB spent 11–18 %
+ * less CPU (1.20–1.37 → 0.98–1.18 s, start-up included, three alternating pairs). It is 64 KiB, Node's
+ * own read size, not more: reads of 256 KiB took so many transfers between two turns (and so between two grants of credit) that
  * RabbitMQ 3.10, which sends beyond the credit, passed MAX_CREDIT_OVERRUN within one read.
  */
 const READ_BUFFER_SIZE = 64 * 1024;
@@ -125,8 +126,11 @@ export class SocketDriver {
    */
   readOptions(): net.OnReadOpts {
     readBuffer ??= Buffer.allocUnsafe(READ_BUFFER_SIZE);
+    const shared = readBuffer;
     return {
-      buffer: readBuffer,
+      // Node asks before each read where it should go: the rest of a large transfer's payload is read
+      // straight into the message's memory (Transport.readTarget), anything else into the shared buffer.
+      buffer: () => this.transport.readTarget() ?? shared,
       callback: (n: number, buf: Uint8Array) => {
         this.transport.push(buf.subarray(0, n), true);
         this.hooks.schedule();

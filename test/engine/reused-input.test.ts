@@ -11,26 +11,57 @@ import type { Receiver } from '../../src/engine/index.js';
 import { connect, payload, readAll, sendLink, sendMessage } from '../support/flows.js';
 import { drain, type Side } from '../support/pair.js';
 
-/** Moves a side's output to the other through one scratch buffer, in reads of the given sizes (cycled). */
-function moveReused(from: Side, to: Side, reads: readonly number[], scratch: Buffer): boolean {
+/** How bytes were read: into the scratch buffer, or into the place the transport gave (readTarget). */
+interface ReadCount {
+  scratch: number;
+  direct: number;
+}
+
+/**
+ * Moves a side's output to the other through one scratch buffer, in reads of the given sizes (cycled);
+ * with `direct`, as a socket asking the transport where each read should go, a read goes into the place
+ * `readTarget()` gives when it gives one (never more than that place holds).
+ */
+function moveReused(
+  from: Side,
+  to: Side,
+  reads: readonly number[],
+  scratch: Buffer,
+  direct = false,
+  count: ReadCount = { scratch: 0, direct: 0 },
+): boolean {
   const out = from.transport.takeOutput();
   if (out === undefined) return false;
   let k = 0;
   for (let at = 0; at < out.length; k++) {
-    const n = Math.min(reads[k % reads.length]!, out.length - at, scratch.length);
-    out.copy(scratch, 0, at, at + n);
-    to.transport.push(scratch.subarray(0, n), true);
-    // The socket's next read lands here: nothing may still be looking at these bytes.
-    scratch.fill(0xee, 0, n);
+    const target = direct ? to.transport.readTarget() : undefined;
+    const into = target ?? scratch;
+    const n = Math.min(reads[k % reads.length]!, out.length - at, into.length);
+    out.copy(into, 0, at, at + n);
+    to.transport.push(into.subarray(0, n), true);
+    if (target === undefined) {
+      // The socket's next read lands here: nothing may still be looking at these bytes.
+      scratch.fill(0xee, 0, n);
+      count.scratch++;
+    } else {
+      count.direct++;
+    }
     at += n;
   }
   return true;
 }
 
-function pumpReused(client: Side, server: Side, reads: readonly number[], scratch: Buffer): void {
+function pumpReused(
+  client: Side,
+  server: Side,
+  reads: readonly number[],
+  scratch: Buffer,
+  direct = false,
+  count?: ReadCount,
+): void {
   for (let rounds = 0; rounds < 10_000; rounds++) {
-    const a = moveReused(client, server, reads, scratch);
-    const b = moveReused(server, client, reads, scratch);
+    const a = moveReused(client, server, reads, scratch, direct, count);
+    const b = moveReused(server, client, reads, scratch, direct, count);
     if (!a && !b) return;
   }
   throw new Error('did not settle');
@@ -52,14 +83,15 @@ describe('transport: input in reused memory', () => {
           maxLength: 8,
         }),
         fc.array(fc.integer({ min: 1, max: 300_000 }), { minLength: 1, maxLength: 6 }),
-        (maxFrameSize, messages, reads) => {
+        fc.boolean(),
+        (maxFrameSize, messages, reads, direct) => {
           const env = connect({ server: { maxFrameSize } });
           const { snd, rcv } = sendLink(env, 'q', messages.length);
           const scratch = Buffer.alloc(300_000);
           messages.forEach((m, i) => {
             sendMessage(snd, payload(m.size, i + 1), m.tag);
           });
-          pumpReused(env.client, env.server, reads, scratch);
+          pumpReused(env.client, env.server, reads, scratch, direct);
           drain(env.server);
           assert.equal(env.server.transport.condition, undefined);
           messages.forEach((m, i) => {
@@ -85,6 +117,47 @@ describe('transport: input in reused memory', () => {
     assert.equal(d.partial, false);
     assert.equal(d.chunks.length, 1, 'the second frame went into the room after the first');
     assert.deepEqual(readAll(rcv), payload(65_600, 3));
+  });
+
+  it('the rest of a large transfer is read straight into its memory, and only that', () => {
+    const env = connect({ server: { maxFrameSize: 1_048_576 } });
+    const { snd, rcv } = sendLink(env, 'q', 2);
+    sendMessage(snd, payload(300_000, 1));
+    sendMessage(snd, payload(20_000, 2));
+    const count = { scratch: 0, direct: 0 };
+    pumpReused(env.client, env.server, [10_000], Buffer.alloc(10_000), true, count);
+    // The first message: one read holds its frame's start, the next 29 its payload's rest but the
+    // last < 16 KiB (DIRECT_READ_MIN) of it, read with what follows; the second message is too small.
+    assert.equal(count.direct, 28);
+    const first = rcv.current!;
+    assert.equal(first.partial, false);
+    assert.equal(first.chunks.length, 1);
+    assert.deepEqual(readAll(rcv), payload(300_000, 1));
+    rcv.advance();
+    assert.deepEqual(readAll(rcv), payload(20_000, 2));
+    assert.equal(env.server.transport.readTarget(), undefined, 'nothing arriving: no target');
+  });
+
+  it('bytes that are not the place it gave are copied, even in the large memory', () => {
+    const env = connect({ server: { maxFrameSize: 1_048_576 } });
+    const { snd, rcv } = sendLink(env, 'q', 1);
+    sendMessage(snd, payload(100_000, 4));
+    const out = env.client.transport.takeOutput()!;
+    const t = env.server.transport;
+    // The transfer frame up to 20,000 bytes into the body: the rest goes on past this read.
+    const start = out.length - 100_000 + 20_000;
+    t.push(out.subarray(0, start), true);
+    const target = t.readTarget()!;
+    assert.ok(target.length >= 16_384);
+    // A read elsewhere in that memory (not at the place given) is taken as a read of its own.
+    const elsewhere = target.subarray(100, 1100);
+    out.copy(elsewhere, 0, start, start + 1000);
+    t.push(elsewhere, true);
+    out.copy(target.subarray(1000), 0, start + 1000);
+    t.push(target.subarray(1000, 1000 + out.length - start - 1000), true);
+    drain(env.server);
+    assert.equal(t.condition, undefined);
+    assert.deepEqual(readAll(rcv), payload(100_000, 4));
   });
 });
 
