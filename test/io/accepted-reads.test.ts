@@ -12,7 +12,7 @@ import type { Event } from '../../src/container/event.js';
 import { MessagingHandler } from '../../src/handlers/messaging-handler.js';
 import { readAcceptedWith } from '../../src/io/accepted-reads.js';
 import { Message } from '../../src/message/message.js';
-import { HOST, runAll, Scope, within } from '../support/container-harness.js';
+import { HOST, Recorder, runAll, Scope, within } from '../support/container-harness.js';
 import { payload } from '../support/flows.js';
 
 /** A server accepting one socket with `pauseOnConnect` as given, and a client connected to it. */
@@ -112,24 +112,25 @@ describe('accepted sockets reading through onread (issue 7)', { timeout: 30_000 
     const server = scope.container(receiver, { containerId: 'server' });
     const acceptor = await server.listen(`${HOST}:0`);
     let sent = false;
-    const sender = new (class extends MessagingHandler {
-      override onStart(e: Event): void {
-        e.container.createSender(
-          e.container.connect(`${HOST}:${acceptor.port}`, { reconnect: false }),
-          'big',
-        );
-      }
-      override onSendable(e: Event): void {
-        if (sent) return;
-        sent = true;
-        sizes.forEach((size, i) => {
-          e.sender!.send(new Message({ body: payload(size, i), bodyKind: 'data' }));
-        });
-      }
-      override onConnectionClosed(): void {
-        acceptor.close();
-      }
-    })();
+    const sender = new Recorder(
+      {},
+      {
+        onStart(e) {
+          const url = `${HOST}:${acceptor.port}`;
+          e.container.createSender(e.container.connect(url, { reconnect: false }), 'big');
+        },
+        onSendable(e) {
+          if (sent) return;
+          sent = true;
+          sizes.forEach((size, i) => {
+            e.sender!.send(new Message({ body: payload(size, i), bodyKind: 'data' }));
+          });
+        },
+        onConnectionClosed() {
+          acceptor.close();
+        },
+      },
+    );
     const client = scope.container(sender, { containerId: 'client' });
     await runAll(20_000, 'five messages up to 1 MiB', server, client);
     assert.equal(bodies.length, sizes.length);
