@@ -1,15 +1,17 @@
 /**
  * Accepted sockets that read into memory of our own, as connected ones do with Node's `onread`.
  *
- * Node offers `onread` to the sockets it connects and, through `new net.Socket({ handle, onread })`, to a
- * socket made around an existing handle, but `net.Server` makes its sockets itself, without it: each read
- * of an accepted socket lands in 64 KiB that Node allocates and passes through a stream as a `'data'`
- * event. For a server receiving large messages that allocation is much of its work (see
- * `bench/RESULTS.md`, the 1 MiB receiver), so a plain server is made with `pauseOnConnect` (nothing is
- * read before we decide) and each socket it accepts is re-made around the same handle with `onread`.
+ * Node offers `onread` to the sockets it connects and (through the undocumented `handle` option of
+ * `new net.Socket({ handle, onread })`) to a socket made around an existing handle, but `net.Server`
+ * makes its sockets itself, without it: each read of an accepted socket lands in 64 KiB that Node
+ * allocates and passes through a stream as a `'data'` event. For a server receiving large messages that
+ * allocation is much of its work, and reading large transfers straight into the messages' memory (see
+ * Transport.readTarget) needs `onread` (see `bench/RESULTS.md`, the 1 MiB receiver). So a plain server is
+ * made with `pauseOnConnect` (nothing is read before we decide) and each socket it accepts is re-made
+ * around the same handle with `onread`.
  *
- * The handle, and the server's count of its connections, are Node's internals (`_handle`, `_server`),
- * stable since Node 12 but not promised: the takeover is attempted only when they look as expected, and
+ * The handle, and the server's count of its connections, are Node's internals (`_handle`, `_server`;
+ * tested on Node 20), not promised: the takeover is attempted only when they look as expected, and
  * otherwise the accepted socket is simply resumed and read through `'data'` as before.
  */
 import net from 'node:net';
