@@ -126,8 +126,9 @@ describe('transport: input in reused memory', () => {
     sendMessage(snd, payload(20_000, 2));
     const count = { scratch: 0, direct: 0 };
     pumpReused(env.client, env.server, [10_000], Buffer.alloc(10_000), true, count);
-    // The first message: one read holds its frame's start, the next 29 its payload's rest but the
-    // last < 16 KiB (DIRECT_READ_MIN) of it, read with what follows; the second message is too small.
+    // The first message (one frame of ~300,100 bytes): one read holds its start, the next 28 go straight
+    // into its memory until less than 16 KiB (DIRECT_READ_MIN) is left, which is read with what follows;
+    // the second message is too small for any.
     assert.equal(count.direct, 28);
     const first = rcv.current!;
     assert.equal(first.partial, false);
