@@ -90,8 +90,6 @@ export class Acceptor {
   /** The TLS server (never listening) that runs the handshakes, and the options it was made with. */
   private tls: tls.Server | undefined = undefined;
   private tlsOptions: tls.TlsOptions | undefined = undefined;
-  /** Accepted sockets come paused and are re-made to read through `onread` (plain servers). */
-  private readonly ownReads: boolean;
 
   /**
    * @internal Made by `container.listen()`.
@@ -107,9 +105,9 @@ export class Acceptor {
   ) {
     if (options.sslDomain !== undefined) this.tlsServer(options.sslDomain);
     // A plain server accepts its sockets paused, to re-make them reading into our own memory (see
-    // io/accepted-reads.ts); a TLS one hands them to Node's TLS server as they come.
-    this.ownReads = options.sslDomain === undefined;
-    this.server = net.createServer({ noDelay: true, pauseOnConnect: this.ownReads }, (socket) =>
+    // serve and io/accepted-reads.ts); a TLS one hands them to Node's TLS server as they come.
+    const paused = options.sslDomain === undefined;
+    this.server = net.createServer({ noDelay: true, pauseOnConnect: paused }, (socket) =>
       this.accept(socket),
     );
     this.server.on('error', () => this.close());
@@ -234,7 +232,8 @@ export class Acceptor {
       { maxWriteBuffer: o.maxWriteBuffer },
     );
     let sharedReads = false;
-    if (this.ownReads) {
+    // A plain server's sockets come paused (see the constructor): re-made to read through onread.
+    if (o.sslDomain === undefined) {
       const own = readAcceptedWith(socket, driver.readOptions());
       if (own !== undefined) {
         socket = own;

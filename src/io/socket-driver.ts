@@ -122,8 +122,10 @@ export class SocketDriver {
   }
 
   /**
-   * The `onread` option for a client socket of this driver: it reads into the process's shared buffer
-   * (READ_BUFFER_SIZE), and the driver is then attached with `sharedReads`.
+   * The `onread` option for a plain socket of this driver (one the container connects, or one a plain
+   * acceptor accepted and re-made, see io/accepted-reads.ts): it reads into the process's shared buffer
+   * (READ_BUFFER_SIZE) or straight into a large transfer's memory, and the driver is then attached with
+   * `sharedReads`.
    */
   readOptions(): net.OnReadOpts {
     readBuffer ??= Buffer.allocUnsafe(READ_BUFFER_SIZE);
