@@ -506,18 +506,18 @@ export class Transport {
   push(chunk: Uint8Array, reused = false): void {
     if (this.tailClosed || chunk.length === 0) return;
     this.inputCount++;
-    let buf = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+    const buf = Buffer.isBuffer(chunk)
+      ? chunk
+      : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
     try {
       if (reused && this.large !== undefined && this.isReadTarget(buf)) {
         // The bytes were read into place (see readTarget): they are only counted.
         this.fillLarge(buf, true);
+      } else if (reused) {
+        const at = this.large === undefined ? 0 : this.fillLarge(buf);
+        if (at >= 0) this.consumeReused(buf, at);
       } else {
-        if (reused) {
-          const at = this.large === undefined ? 0 : this.fillLarge(buf);
-          if (at < 0) return this.checkClosed();
-          buf = Buffer.from(buf.subarray(at));
-        }
-        this.consume(buf, reused);
+        this.consume(buf, false);
       }
     } catch (e) {
       this.failed(e);
@@ -569,6 +569,45 @@ export class Transport {
     // The peer is gone without closing: nothing more can be said to it.
     if (c === undefined || c.remoteState !== State.REMOTE_CLOSED) this.closeHead();
     this.checkClosed();
+  }
+
+  /**
+   * Reads the frames of a read in reused memory from `buf[at]` on. What the frames hand out must outlive
+   * the read, so it is copied; but a large transfer that goes on past the read (the usual end of a read
+   * while large messages arrive) is copied once only, straight into its own memory by beginLarge, not first
+   * with the rest of the read: only the whole frames before it are copied to be kept.
+   */
+  private consumeReused(buf: Buffer, at: number): void {
+    if (this.tailClosed) return;
+    const cut = this.largeFrameAt(buf, at);
+    if (cut < 0) return this.consume(Buffer.from(buf.subarray(at)), true);
+    if (cut > at) this.consume(Buffer.from(buf.subarray(at, cut)), true);
+    if (this.tailClosed) return;
+    const rest = buf.subarray(cut);
+    // The whole frames before may have changed what comes next (a close, frame tracing turned on): the
+    // frame is then read as any other, from a copy.
+    const readable = this.layer === 'amqp' && this.tail === undefined && this.parts === undefined;
+    if (!readable || !this.beginLarge(rest, 0, this.frameSize(rest.readUInt32BE(0)))) {
+      this.consume(Buffer.from(rest), true);
+    }
+  }
+
+  /**
+   * Where in `buf`, from `at` on, a frame begins that beginLarge may take: on the AMQP layer with no frame
+   * begun before, after whole frames only, a frame of at least PARTS_MIN bytes that the read holds
+   * PARTS_HEAD of and not all; -1 when there is none (or a frame size is wrong: consume says so).
+   */
+  private largeFrameAt(buf: Buffer, at: number): number {
+    if (this.layer !== 'amqp' || this.tail !== undefined || this.parts !== undefined) return -1;
+    let pos = at;
+    while (buf.length - pos >= 4) {
+      const size = buf.readUInt32BE(pos);
+      if (size < FRAME_HEADER_SIZE || size > this.maxFrameSize) return -1;
+      const left = buf.length - pos;
+      if (left < size) return size >= PARTS_MIN && left >= PARTS_HEAD ? pos : -1;
+      pos += size;
+    }
+    return -1;
   }
 
   /** Reads frames from `buf`; `reused` as for {@link push} (`buf` itself is then a copy of the read). */

@@ -139,6 +139,33 @@ describe('transport: input in reused memory', () => {
     assert.equal(env.server.transport.readTarget(), undefined, 'nothing arriving: no target');
   });
 
+  it('whole frames read with the start of a large one keep a copy of their own bytes only', () => {
+    const env = connect({ server: { maxFrameSize: 1_048_576 } });
+    const { snd, rcv } = sendLink(env, 'q', 2);
+    sendMessage(snd, payload(200, 1));
+    sendMessage(snd, payload(200_000, 2));
+    const out = env.client.transport.takeOutput()!;
+    const t = env.server.transport;
+    const scratch = Buffer.alloc(65_536);
+    for (let at = 0; at < out.length; at += scratch.length) {
+      const n = out.copy(scratch, 0, at, at + scratch.length);
+      t.push(scratch.subarray(0, n), true);
+      scratch.fill(0xee);
+    }
+    drain(env.server);
+    assert.equal(t.condition, undefined);
+    const small = rcv.current!;
+    // Its copy is small (Node's pool of small buffers at most). Copied with the rest of the first read,
+    // the small message would hold on to ~64 KiB, most of it the large message's start, which is copied
+    // again into that message's own memory.
+    assert.ok(small.chunks[0]!.buffer.byteLength <= 8192, `${small.chunks[0]!.buffer.byteLength} bytes kept`);
+    assert.deepEqual(readAll(rcv), payload(200, 1));
+    rcv.advance();
+    const large = rcv.current!;
+    assert.equal(large.chunks.length, 1);
+    assert.deepEqual(readAll(rcv), payload(200_000, 2));
+  });
+
   it('bytes that are not the place it gave are copied, even in the large memory', () => {
     const env = connect({ server: { maxFrameSize: 1_048_576 } });
     const { snd, rcv } = sendLink(env, 'q', 1);
