@@ -28,6 +28,9 @@ import { TaskQueue } from './task-queue.js';
 import { declareTransaction, type Transaction } from './transaction.js';
 import { Url } from './url.js';
 
+/** A settled promise: its `then` queues the container's turns (see requestTurn). */
+const SETTLED = Promise.resolve();
+
 /**
  * Options of a container, given as the last constructor argument (Proton: the `**kwargs` of
  * `Container(*handlers, **kwargs)`).
@@ -203,8 +206,12 @@ export class Container {
   requestTurn(): void {
     if (this.turnScheduled) return;
     this.turnScheduled = true;
-    queueMicrotask(() => this.turn());
+    // A microtask, as queueMicrotask makes one, without the async resource Node's queueMicrotask creates
+    // and enters for each (a third of the cost, and four functions fewer for V8 to compile).
+    SETTLED.then(this.turnNow);
   }
+
+  private readonly turnNow = (): void => this.turn();
 
   private turn(): void {
     this.turnScheduled = false;
