@@ -120,6 +120,11 @@ const TRANSFERS = new TransferReader();
 const PARTS_MIN = 64 * 1024;
 /** ...when the first read holds this much of the frame, enough for any common transfer performative. */
 const PARTS_HEAD = 1024;
+
+/** Whether a frame of `size` bytes of which a read holds `left` (less) is taken read by read. */
+function takenInParts(size: number, left: number): boolean {
+  return size >= PARTS_MIN && left >= PARTS_HEAD;
+}
 /**
  * Room left after the payload of a large transfer with more to come, for the next transfer's bytes: a
  * message a little larger than the peer's frames (a 1 MiB body and its sections in 1 MiB frames) then
@@ -584,18 +589,15 @@ export class Transport {
     if (cut > at) this.consume(Buffer.from(buf.subarray(at, cut)), true);
     if (this.tailClosed) return;
     const rest = buf.subarray(cut);
-    // The whole frames before may have changed what comes next (a close, frame tracing turned on): the
-    // frame is then read as any other, from a copy.
-    const readable = this.layer === 'amqp' && this.tail === undefined && this.parts === undefined;
-    if (!readable || !this.beginLarge(rest, 0, this.frameSize(rest.readUInt32BE(0)))) {
-      this.consume(Buffer.from(rest), true);
-    }
+    // beginLarge declines a frame the whole frames before made uncommon (the layer left, frame tracing
+    // turned on): it is then read as any other, from a copy. Its size was checked by largeFrameAt.
+    if (!this.beginLarge(rest, 0, rest.readUInt32BE(0))) this.consume(Buffer.from(rest), true);
   }
 
   /**
    * Where in `buf`, from `at` on, a frame begins that beginLarge may take: on the AMQP layer with no frame
-   * begun before, after whole frames only, a frame of at least PARTS_MIN bytes that the read holds
-   * PARTS_HEAD of and not all; -1 when there is none (or a frame size is wrong: consume says so).
+   * begun before, after whole frames only, a frame the read holds part of and that is taken in parts
+   * (takenInParts); -1 when there is none (or a frame size is wrong: consume says so).
    */
   private largeFrameAt(buf: Buffer, at: number): number {
     if (this.layer !== 'amqp' || this.tail !== undefined || this.parts !== undefined) return -1;
@@ -604,7 +606,7 @@ export class Transport {
       const size = buf.readUInt32BE(pos);
       if (size < FRAME_HEADER_SIZE || size > this.maxFrameSize) return -1;
       const left = buf.length - pos;
-      if (left < size) return size >= PARTS_MIN && left >= PARTS_HEAD ? pos : -1;
+      if (left < size) return takenInParts(size, left) ? pos : -1;
       pos += size;
     }
     return -1;
@@ -634,7 +636,7 @@ export class Transport {
       if (left < 4) return this.keepTail(buf.subarray(pos), FRAME_HEADER_SIZE);
       const size = this.frameSize(buf.readUInt32BE(pos));
       if (left < size) {
-        if (size >= PARTS_MIN && left >= PARTS_HEAD) {
+        if (takenInParts(size, left)) {
           if (reused && this.beginLarge(buf, pos, size)) return;
           this.parts = [buf.subarray(pos)];
           this.partsFill = left;
