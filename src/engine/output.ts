@@ -5,15 +5,17 @@
  */
 import type { ByteWriter } from '../codec/byte-writer.js';
 import { Attach, Begin, Close, Detach, Disposition, End, Flow, Open } from '../codec/composite-types.js';
-import { writeAny } from '../codec/composites.js';
+import { writeAny, writeComposite } from '../codec/composites.js';
 import { Code } from '../codec/format-codes.js';
 import { LENT_MIN, releaseLent } from '../codec/lent-buffers.js';
 import { serialAdd, serialDiff } from '../util/serial.js';
 import { type Condition, ErrorCondition } from './condition.js';
 import type { Connection } from './connection.js';
 import { type Delivery, digitCount, putDigits } from './delivery.js';
+import { writeDisposition } from './disposition-codec.js';
 import { State } from './endpoint.js';
 import { EventType } from './event.js';
+import { writeFlow } from './flow-codec.js';
 import { beginFrame, endFrame, FrameType, writeFrame } from './frame.js';
 import { type Link, Receiver, Sender, SenderSettleMode } from './link.js';
 import type { Session } from './session.js';
@@ -74,6 +76,19 @@ function frame(t: Transport, channel: number, perf: object, fields?: Record<stri
   if (fields !== undefined) Object.assign(perf, fields);
   const start = t.enc.w.pos;
   writeFrame(t.enc, FrameType.amqp, channel, perf);
+  t.wroteFrame(start, FrameType.amqp);
+}
+
+/**
+ * Writes a flow or a disposition frame: in its common form straight (flow-codec.ts,
+ * disposition-codec.ts), anything else by the generic encoder.
+ */
+function controlFrame(t: Transport, channel: number, body: Flow | Disposition): void {
+  const w = t.enc.w;
+  const start = beginFrame(w, FrameType.amqp, channel);
+  const done = body instanceof Flow ? writeFlow(w, body) : writeDisposition(w, body);
+  if (!done) writeComposite(t.enc, body);
+  endFrame(w, start);
   t.wroteFrame(start, FrameType.amqp);
 }
 
@@ -151,7 +166,7 @@ function writeSessionWork(t: Transport, s: Session): void {
   if (s.channel < 0 || (s.localState === State.LOCAL_CLOSED && !s.endPending)) return;
   if (s.flowPending) {
     s.flowPending = false;
-    frame(t, s.channel, sessionFlow(s));
+    controlFrame(t, s.channel, sessionFlow(s));
   }
   // A link not attached yet sends its transfers after its attach, in its own work.
   for (const l of s.links) {
@@ -184,7 +199,7 @@ function writeLinkWork(t: Transport, l: Link): void {
     f.echo = l.echo || undefined;
     f.properties = l.flowProperties;
     l.echo = false;
-    frame(t, s.channel, f);
+    controlFrame(t, s.channel, f);
   }
   if (l instanceof Sender && l.unsent.length > 0) writeTransfers(t, s, l);
   writeDispositions(t, s);
@@ -433,9 +448,7 @@ function writeDispositions(t: Transport, s: Session): void {
     disp.last = last.id === d.id ? undefined : last.id;
     disp.settled = d.settled;
     disp.state = d.local as Disposition['state'];
-    const start = t.enc.w.pos;
-    writeFrame(t.enc, FrameType.amqp, s.channel, disp);
-    t.wroteFrame(start, FrameType.amqp);
+    controlFrame(t, s.channel, disp);
     for (let k = i; k < j; k++) {
       const x = owed[k]!;
       x.dispositionPending = false;

@@ -6,18 +6,21 @@
  * the peer sends makes `push` throw.
  */
 import { ByteWriter } from '../codec/byte-writer.js';
-import type { Transfer } from '../codec/composite-types.js';
+import { Disposition, Flow, type Transfer } from '../codec/composite-types.js';
 import { readValue } from '../codec/composites.js';
 import { Decoder } from '../codec/decoder.js';
 import { Encoder } from '../codec/encoder.js';
+import { Code } from '../codec/format-codes.js';
 import { lentViewOut, lentViewWritten } from '../codec/lent-buffers.js';
 import { DecodeError, ProtonError } from '../errors.js';
 import { type FrameTracer, frameTracerFromEnv, type Logger, NULL_LOGGER } from '../util/logger.js';
 import { Condition, ErrorCondition } from './condition.js';
 import type { Connection } from './connection.js';
 import { dispatchFrame } from './dispatch.js';
+import { readDisposition } from './disposition-codec.js';
 import { State } from './endpoint.js';
 import { EventType } from './event.js';
+import { readFlow } from './flow-codec.js';
 import {
   AMQP_HEADER,
   EMPTY_FRAME,
@@ -115,6 +118,8 @@ type Layer = 'header' | 'sasl' | 'amqp-header' | 'amqp' | 'done';
 
 /** One reader serves every transport: it keeps nothing between frames but the last payload offset. */
 const TRANSFERS = new TransferReader();
+/** The payload of a frame read by a fast reader that carries none (a flow, a disposition). */
+const EMPTY_PAYLOAD = Buffer.alloc(0);
 
 /** A frame this large arriving over several reads is taken read by read (see fillParts, beginLarge)... */
 const PARTS_MIN = 64 * 1024;
@@ -655,8 +660,30 @@ export class Transport {
     const end = pos + size;
     const transfer = this.commonTransfer(buf, pos, end);
     // A transfer goes without a view of its frame made first (one object less per message).
-    if (transfer === undefined) this.handleFrame(buf.subarray(pos, end));
-    else this.handleTransfer(transfer, buf.readUInt16BE(pos + 6), buf.subarray(TRANSFERS.end, end));
+    if (transfer !== undefined) {
+      return this.handleTransfer(transfer, buf.readUInt16BE(pos + 6), buf.subarray(TRANSFERS.end, end));
+    }
+    const control = this.commonControl(buf, pos, end);
+    if (control === undefined) return this.handleFrame(buf.subarray(pos, end));
+    this.framesInput++;
+    dispatchFrame(this, this.connection!, buf.readUInt16BE(pos + 6), control, EMPTY_PAYLOAD);
+  }
+
+  /**
+   * The flow or disposition of the whole frame at `buf[pos..end)`, read by its fast reader
+   * (flow-codec.ts, disposition-codec.ts), when it is one in a common encoding on the AMQP layer and
+   * nothing traces frames; undefined for any other frame, which {@link handleFrame} then takes.
+   */
+  private commonControl(buf: Buffer, pos: number, end: number): Flow | Disposition | undefined {
+    if (this.layer !== 'amqp' || this.tracer !== undefined || this.connection === undefined) return undefined;
+    const doff = buf[pos + 4]!;
+    if (buf[pos + 5] !== FrameType.amqp || doff < 2) return undefined;
+    const at = pos + doff * 4;
+    if (at + 3 >= end || buf[at] !== Code.described || buf[at + 1] !== Code.smallulong) return undefined;
+    const code = buf[at + 2];
+    if (code === Flow.descriptor) return readFlow(buf, at + 3, end);
+    if (code === Disposition.descriptor) return readDisposition(buf, at + 3, end);
+    return undefined;
   }
 
   /**
