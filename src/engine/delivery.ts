@@ -8,6 +8,7 @@ import type { AmqpValue } from '../codec/types.js';
 import { ProtonError } from '../errors.js';
 import type { DeliverySet } from './delivery-set.js';
 import type { Link } from './link.js';
+import { messageMemory } from './message-memory.js';
 
 /** A delivery state: an outcome (`Accepted`, `Rejected`, `Released`, `Modified`), `Received`, a
  * transactional state, or an unknown described value kept as it came. AMQP: the `delivery-state` in
@@ -245,7 +246,7 @@ export class Delivery {
       this.size -= n;
       return first.length === n ? first : first.subarray(0, n);
     }
-    const out = Buffer.allocUnsafe(Math.min(n, this.size));
+    const out = messageMemory(Math.min(n, this.size));
     let at = 0;
     while (at < out.length) {
       const c = this.chunks[0]!;

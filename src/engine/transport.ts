@@ -31,6 +31,7 @@ import {
   readHeader,
   SASL_HEADER,
 } from './frame.js';
+import { messageMemory } from './message-memory.js';
 import { writeOutput } from './output.js';
 import { resetForNewTransport } from './reset.js';
 import type { SaslLayer } from './sasl-layer.js';
@@ -779,7 +780,7 @@ export class Transport {
     const payloadAt = TRANSFERS.end;
     this.largeHead = Buffer.from(buf.subarray(pos, payloadAt));
     this.largeSize = size - (payloadAt - pos);
-    this.large = Buffer.allocUnsafe(this.largeSize + (transfer.more ? LARGE_TAIL_ROOM : 0));
+    this.large = messageMemory(this.largeSize + (transfer.more ? LARGE_TAIL_ROOM : 0));
     this.largeFill = buf.copy(this.large, 0, payloadAt);
     return true;
   }
