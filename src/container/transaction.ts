@@ -15,7 +15,6 @@
 import {
   Accepted,
   Declared,
-  Modified,
   type Outcome,
   Rejected,
   Released,
@@ -24,6 +23,7 @@ import {
 import { AmqpSymbol, type AmqpValue, Described, symbol, ULong, ulong } from '../codec/types.js';
 import { Connection } from '../engine/connection.js';
 import type { Delivery } from '../engine/delivery.js';
+import { outcomeOfCode } from '../engine/disposition-codec.js';
 import { State } from '../engine/endpoint.js';
 import type { Sender } from '../engine/link.js';
 import type { Session } from '../engine/session.js';
@@ -66,18 +66,7 @@ function controlMessage(descriptor: string, fields: AmqpValue[]): { encode(): Ui
 /** The outcome of a number (Proton's `update(delivery, 0x24)`), or the outcome itself. */
 function toOutcome(state: Outcome | AmqpValue | number): Outcome | AmqpValue {
   if (typeof state !== 'number') return state;
-  switch (state) {
-    case Accepted.descriptor:
-      return new Accepted();
-    case Rejected.descriptor:
-      return new Rejected();
-    case Released.descriptor:
-      return new Released();
-    case Modified.descriptor:
-      return new Modified();
-    default:
-      return new Described(ulong(state), []);
-  }
+  return outcomeOfCode(state) ?? new Described(ulong(state), []);
 }
 
 /** The txn-id of a declared outcome, whether decoded to its class or kept as a described list. */

@@ -193,7 +193,26 @@ export function putBool(b: Buffer, p: number, v: boolean | undefined | null): nu
   return p + 1;
 }
 
-/** The most bytes a list8 header and `count` fields of at most five bytes each take. */
+/** The most bytes a described list8 of `count` fields of at most five bytes each takes. */
 export function listRoom(count: number): number {
-  return 3 + 5 * count;
+  return 6 + 5 * count;
+}
+
+/**
+ * Writes at `b[p]` the head of a composite as a list8 of `count` fields (`0x00 0x53 descriptor 0xc0
+ * size count`), its size left for {@link endList8}; returns where its fields go.
+ */
+export function beginList8(b: Buffer, p: number, descriptor: number, count: number): number {
+  b[p] = Code.described;
+  b[p + 1] = Code.smallulong;
+  b[p + 2] = descriptor;
+  b[p + 3] = Code.list8;
+  b[p + 5] = count;
+  return p + 6;
+}
+
+/** Fills in the size of the list8 whose fields begin at `fieldsAt` and end at `end`. */
+export function endList8(b: Buffer, fieldsAt: number, end: number): void {
+  // The size counts the count byte and the fields.
+  b[fieldsAt - 2] = end - fieldsAt + 1;
 }

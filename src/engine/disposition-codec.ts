@@ -10,6 +10,8 @@ import { Accepted, Disposition, Modified, Rejected, Released } from '../codec/co
 import { Code } from '../codec/format-codes.js';
 import {
   ABSENT,
+  beginList8,
+  endList8,
   FieldCursor,
   isAbsent,
   isBoolOrAbsent,
@@ -22,8 +24,11 @@ import {
 const FIELDS = 6;
 const cursor = new FieldCursor();
 
-/** A new outcome of no fields, by its descriptor code; undefined for any other code. */
-function emptyOutcome(code: number): Disposition['state'] {
+/**
+ * A new outcome of no fields, by its descriptor code (accepted 0x24, rejected 0x25, released 0x26,
+ * modified 0x27); undefined for any other code.
+ */
+export function outcomeOfCode(code: number): Accepted | Rejected | Released | Modified | undefined {
   switch (code) {
     case Accepted.descriptor:
       return new Accepted();
@@ -70,7 +75,7 @@ export function readDisposition(b: Buffer, at: number, frameEnd: number): Dispos
   if (!c.finish(frameEnd) || role === ABSENT || first === ABSENT) return undefined;
   let state: Disposition['state'];
   if (stateCode !== ABSENT) {
-    state = emptyOutcome(stateCode);
+    state = outcomeOfCode(stateCode);
     if (state === undefined) return undefined;
   }
   const d = new Disposition();
@@ -102,16 +107,10 @@ export function writeDisposition(w: ByteWriter, d: Disposition): boolean {
       if (isAbsent(d.settled)) count = isAbsent(d.last) ? 2 : 3;
     }
   }
-  w.ensure(3 + listRoom(count));
+  w.ensure(listRoom(count));
   const b = w.buf;
-  let p = w.pos;
-  b[p] = Code.described;
-  b[p + 1] = Code.smallulong;
-  b[p + 2] = Disposition.descriptor;
-  b[p + 3] = Code.list8;
-  const sizeAt = p + 4;
-  b[p + 5] = count;
-  p = putBool(b, p + 6, d.role);
+  const fieldsAt = beginList8(b, w.pos, Disposition.descriptor, count);
+  let p = putBool(b, fieldsAt, d.role);
   p = putUint(b, p, d.first);
   if (count > 2) p = putUint(b, p, d.last);
   if (count > 3) p = putBool(b, p, d.settled);
@@ -126,7 +125,7 @@ export function writeDisposition(w: ByteWriter, d: Disposition): boolean {
     }
   }
   if (count > 5) p = putBool(b, p, d.batchable);
-  b[sizeAt] = p - sizeAt - 1;
+  endList8(b, fieldsAt, p);
   w.pos = p;
   return true;
 }

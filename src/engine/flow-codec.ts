@@ -6,9 +6,10 @@
  */
 import type { ByteWriter } from '../codec/byte-writer.js';
 import { Flow } from '../codec/composite-types.js';
-import { Code } from '../codec/format-codes.js';
 import {
   ABSENT,
+  beginList8,
+  endList8,
   FieldCursor,
   isAbsent,
   isBoolOrAbsent,
@@ -84,16 +85,10 @@ export function writeFlow(w: ByteWriter, f: Flow): boolean {
       }
     }
   }
-  w.ensure(3 + listRoom(count));
+  w.ensure(listRoom(count));
   const b = w.buf;
-  let p = w.pos;
-  b[p] = Code.described;
-  b[p + 1] = Code.smallulong;
-  b[p + 2] = Flow.descriptor;
-  b[p + 3] = Code.list8;
-  const sizeAt = p + 4;
-  b[p + 5] = count;
-  p = putUint(b, p + 6, f.nextIncomingId);
+  const fieldsAt = beginList8(b, w.pos, Flow.descriptor, count);
+  let p = putUint(b, fieldsAt, f.nextIncomingId);
   p = putUint(b, p, f.incomingWindow);
   p = putUint(b, p, f.nextOutgoingId);
   p = putUint(b, p, f.outgoingWindow);
@@ -103,7 +98,7 @@ export function writeFlow(w: ByteWriter, f: Flow): boolean {
   if (count > 7) p = putUint(b, p, f.available);
   if (count > 8) p = putBool(b, p, f.drain);
   if (count > 9) p = putBool(b, p, f.echo);
-  b[sizeAt] = p - sizeAt - 1;
+  endList8(b, fieldsAt, p);
   w.pos = p;
   return true;
 }

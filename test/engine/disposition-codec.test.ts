@@ -18,27 +18,12 @@ import {
   Released,
   TransactionalState,
 } from '../../src/codec/composite-types.js';
-import { encodeComposite, readValue } from '../../src/codec/composites.js';
-import { Decoder } from '../../src/codec/decoder.js';
+import { encodeComposite } from '../../src/codec/composites.js';
 import { readDisposition, writeDisposition } from '../../src/engine/disposition-codec.js';
+import { genericRead, maybe, uintArb } from '../support/fast-readers.js';
 
 const DESCRIPTOR_END = 3; // 0x00 0x53 0x15
 
-function generic(bytes: Buffer): { value: unknown; end: number } | Error {
-  try {
-    const d = new Decoder(bytes);
-    return { value: readValue(d), end: d.pos };
-  } catch (e) {
-    return e as Error;
-  }
-}
-
-const uint = fc.oneof(
-  fc.constant(0),
-  fc.integer({ min: 1, max: 255 }),
-  fc.integer({ min: 256, max: 2 ** 32 - 1 }),
-);
-const maybe = <T>(a: fc.Arbitrary<T>) => fc.option(a, { nil: undefined });
 const rejectedWith = (condition: string) =>
   Object.assign(new Rejected(), { error: Object.assign(new AmqpError(), { condition }) });
 
@@ -49,7 +34,7 @@ const fieldedState = fc.oneof(
   fc.string({ maxLength: 10 }).map((s) => rejectedWith(`amqp:${s}`)),
   fc.boolean().map((b) => Object.assign(new Modified(), { deliveryFailed: b })),
   fc.boolean().map((b) => Object.assign(new Modified(), { undeliverableHere: b })),
-  uint.map((n) => Object.assign(new Received(), { sectionNumber: n, sectionOffset: n })),
+  uintArb.map((n) => Object.assign(new Received(), { sectionNumber: n, sectionOffset: n })),
   fc
     .uint8Array({ minLength: 1, maxLength: 8 })
     .map((id) =>
@@ -59,8 +44,8 @@ const fieldedState = fc.oneof(
 const dispositionArb = (state: fc.Arbitrary<unknown>) =>
   fc.record({
     role: fc.boolean(),
-    first: uint,
-    last: maybe(uint),
+    first: uintArb,
+    last: maybe(uintArb),
     settled: maybe(fc.boolean()),
     state,
     batchable: maybe(fc.boolean()),
@@ -105,7 +90,7 @@ test('a disposition in compact or Proton 0.37 widths is read as the generic read
       (fields, widths) => {
         const bytes = encodeComposite(toDisposition(fields), { widths: widths as 'compact' });
         const read = readDisposition(bytes, DESCRIPTOR_END, bytes.length);
-        const slow = generic(bytes);
+        const slow = genericRead(bytes);
         assert.ok(!(slow instanceof Error));
         const plain = fields.state === undefined || (fast(toDisposition(fields)) ?? null) !== null;
         if (!plain) return assert.equal(read, undefined, 'a state with fields is for the generic reader');
@@ -129,7 +114,7 @@ test('a mutated disposition: the fast reader gives up or agrees with the generic
         const input = bytes.subarray(0, Math.max(DESCRIPTOR_END, bytes.length - cut));
         const read = readDisposition(input, DESCRIPTOR_END, input.length);
         if (read === undefined) return;
-        const slow = generic(input);
+        const slow = genericRead(input);
         assert.ok(!(slow instanceof Error), `generic reader refused what the fast one read: ${String(slow)}`);
         assert.deepEqual(read, slow.value);
         assert.equal(slow.end, input.length);
@@ -150,21 +135,21 @@ test('each read gives a state object of its own, and empty outcomes in any list 
     0x00, 0x53, 0x15, 0xc0, 0x0b, 0x05, 0x41, 0x43, 0x40, 0x41, 0x00, 0x53, 0x26, 0xc0, 0x01, 0x00,
   ]);
   assert.ok(readDisposition(list8, DESCRIPTOR_END, list8.length)?.state instanceof Released);
-  assert.ok((generic(list8) as { value: Disposition }).value.state instanceof Released);
+  assert.ok((genericRead(list8) as { value: Disposition }).value.state instanceof Released);
   const list32 = Buffer.from([
     0x00, 0x53, 0x15, 0xc0, 0x11, 0x05, 0x41, 0x43, 0x40, 0x41, 0x00, 0x53, 0x27, 0xd0, 0, 0, 0, 4, 0, 0, 0,
     0,
   ]);
   assert.ok(readDisposition(list32, DESCRIPTOR_END, list32.length)?.state instanceof Modified);
-  assert.ok((generic(list32) as { value: Disposition }).value.state instanceof Modified);
+  assert.ok((genericRead(list32) as { value: Disposition }).value.state instanceof Modified);
   // received (0x23) has mandatory fields: an empty one is the generic reader's to refuse
   const emptyReceived = Buffer.from([
     0x00, 0x53, 0x15, 0xc0, 0x09, 0x05, 0x41, 0x43, 0x40, 0x41, 0x00, 0x53, 0x23, 0x45,
   ]);
   assert.equal(readDisposition(emptyReceived, DESCRIPTOR_END, emptyReceived.length), undefined);
-  assert.ok(generic(emptyReceived) instanceof Error);
+  assert.ok(genericRead(emptyReceived) instanceof Error);
   // no role: mandatory
   const noRole = Buffer.from([0x00, 0x53, 0x15, 0xc0, 0x03, 0x02, 0x40, 0x43]);
   assert.equal(readDisposition(noRole, DESCRIPTOR_END, noRole.length), undefined);
-  assert.ok(generic(noRole) instanceof Error);
+  assert.ok(genericRead(noRole) instanceof Error);
 });

@@ -9,37 +9,21 @@ import { test } from 'node:test';
 import fc from 'fast-check';
 import { ByteWriter } from '../../src/codec/byte-writer.js';
 import { Flow } from '../../src/codec/composite-types.js';
-import { encodeComposite, readValue } from '../../src/codec/composites.js';
-import { Decoder } from '../../src/codec/decoder.js';
+import { encodeComposite } from '../../src/codec/composites.js';
 import { readFlow, writeFlow } from '../../src/engine/flow-codec.js';
+import { genericRead, maybe, uintArb } from '../support/fast-readers.js';
 
 const DESCRIPTOR_END = 3; // 0x00 0x53 0x13
 
-/** What the generic reader makes of `bytes`, with where it stopped, or the error it throws. */
-function generic(bytes: Buffer): { value: unknown; end: number } | Error {
-  try {
-    const d = new Decoder(bytes);
-    return { value: readValue(d), end: d.pos };
-  } catch (e) {
-    return e as Error;
-  }
-}
-
-const uint = fc.oneof(
-  fc.constant(0),
-  fc.integer({ min: 1, max: 255 }),
-  fc.integer({ min: 256, max: 2 ** 32 - 1 }),
-);
-const maybe = <T>(a: fc.Arbitrary<T>) => fc.option(a, { nil: undefined });
 const flowArb = fc.record({
-  nextIncomingId: maybe(uint),
-  incomingWindow: uint,
-  nextOutgoingId: uint,
-  outgoingWindow: uint,
-  handle: maybe(uint),
-  deliveryCount: maybe(uint),
-  linkCredit: maybe(uint),
-  available: maybe(uint),
+  nextIncomingId: maybe(uintArb),
+  incomingWindow: uintArb,
+  nextOutgoingId: uintArb,
+  outgoingWindow: uintArb,
+  handle: maybe(uintArb),
+  deliveryCount: maybe(uintArb),
+  linkCredit: maybe(uintArb),
+  available: maybe(uintArb),
   drain: maybe(fc.boolean()),
   echo: maybe(fc.boolean()),
 });
@@ -73,7 +57,7 @@ test('a flow in compact or Proton 0.37 widths is read as the generic reader read
       const bytes = encodeComposite(toFlow(fields), { widths: widths as 'compact' });
       const read = readFlow(bytes, DESCRIPTOR_END, bytes.length);
       assert.ok(read !== undefined, "a plain flow is in the fast reader's encodings");
-      const slow = generic(bytes);
+      const slow = genericRead(bytes);
       assert.ok(!(slow instanceof Error));
       assert.deepEqual(read, slow.value);
     }),
@@ -93,7 +77,7 @@ test('a mutated flow: the fast reader gives up or agrees with the generic reader
         const input = bytes.subarray(0, Math.max(DESCRIPTOR_END, bytes.length - cut));
         const read = readFlow(input, DESCRIPTOR_END, input.length);
         if (read === undefined) return;
-        const slow = generic(input);
+        const slow = genericRead(input);
         assert.ok(!(slow instanceof Error), `generic reader refused what the fast one read: ${String(slow)}`);
         assert.deepEqual(read, slow.value);
         assert.equal(slow.end, input.length, 'the fast reader took a frame with bytes after its flow');
@@ -109,7 +93,7 @@ test('a flow with properties, or a value the generic encoder would check, is lef
   assert.equal(fast(withProps), undefined);
   const bytes = encodeComposite(withProps);
   assert.equal(readFlow(bytes, DESCRIPTOR_END, bytes.length), undefined);
-  assert.ok((generic(bytes) as { value: Flow }).value.properties instanceof Map);
+  assert.ok((genericRead(bytes) as { value: Flow }).value.properties instanceof Map);
   for (const [key, bad] of [
     ['linkCredit', -1],
     ['linkCredit', 2 ** 32],
@@ -132,10 +116,10 @@ test('a flow whose mandatory fields are missing, or with bytes after it, is left
   // incoming-window null: mandatory, so the generic reader must report it.
   const nullWindow = Buffer.from([0x00, 0x53, 0x13, 0xc0, 0x05, 0x04, 0x40, 0x40, 0x43, 0x43]);
   assert.equal(readFlow(nullWindow, DESCRIPTOR_END, nullWindow.length), undefined);
-  assert.ok(generic(nullWindow) instanceof Error);
+  assert.ok(genericRead(nullWindow) instanceof Error);
   const short = Buffer.from([0x00, 0x53, 0x13, 0xc0, 0x03, 0x02, 0x43, 0x43]);
   assert.equal(readFlow(short, DESCRIPTOR_END, short.length), undefined);
-  assert.ok(generic(short) instanceof Error);
+  assert.ok(genericRead(short) instanceof Error);
   const f = encodeComposite(toFlow({ incomingWindow: 1, nextOutgoingId: 2, outgoingWindow: 3 }));
   const trailing = Buffer.concat([f, Buffer.from([0x40])]);
   assert.equal(readFlow(trailing, DESCRIPTOR_END, trailing.length), undefined);
@@ -143,8 +127,8 @@ test('a flow whose mandatory fields are missing, or with bytes after it, is left
     readFlow(trailing, DESCRIPTOR_END, f.length),
     toFlow({ incomingWindow: 1, nextOutgoingId: 2, outgoingWindow: 3 }),
   );
-  // A uint field in a ulong: the generic reader takes it, the fast one leaves it.
+  // A uintArb field in a ulong: the generic reader takes it, the fast one leaves it.
   const ulongHandle = Buffer.from([0x00, 0x53, 0x13, 0xc0, 0x07, 0x05, 0x40, 0x43, 0x43, 0x43, 0x53, 0x01]);
   assert.equal(readFlow(ulongHandle, DESCRIPTOR_END, ulongHandle.length), undefined);
-  assert.equal(((generic(ulongHandle) as { value: Flow }).value as Flow).handle, 1);
+  assert.equal(((genericRead(ulongHandle) as { value: Flow }).value as Flow).handle, 1);
 });

@@ -7,35 +7,18 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import fc from 'fast-check';
 import { Accepted, Flow, Transfer } from '../../src/codec/composite-types.js';
-import { decodeComposite, encodeComposite, readValue } from '../../src/codec/composites.js';
-import { Decoder } from '../../src/codec/decoder.js';
+import { decodeComposite, encodeComposite } from '../../src/codec/composites.js';
 import { TransferReader } from '../../src/engine/transfer-reader.js';
+import { genericRead, maybe, uintArb } from '../support/fast-readers.js';
 
 const reader = new TransferReader();
 const DESCRIPTOR_END = 3; // 0x00 0x53 0x14
 
-/** What the generic reader makes of `bytes` (a transfer and where it ends), or the error it throws. */
-function generic(bytes: Buffer): { value: unknown; end: number } | Error {
-  try {
-    const d = new Decoder(bytes);
-    const value = readValue(d);
-    return { value, end: d.pos };
-  } catch (e) {
-    return e as Error;
-  }
-}
-
-const uint = fc.oneof(
-  fc.constant(0),
-  fc.integer({ min: 1, max: 255 }),
-  fc.integer({ min: 256, max: 2 ** 32 - 1 }),
-);
-const maybe = <T>(a: fc.Arbitrary<T>) => fc.option(a, { nil: undefined });
 const transferArb = fc.record({
-  handle: uint,
-  deliveryId: maybe(uint),
+  handle: uintArb,
+  deliveryId: maybe(uintArb),
   deliveryTag: maybe(fc.uint8Array({ maxLength: 40 })),
-  messageFormat: maybe(uint),
+  messageFormat: maybe(uintArb),
   settled: maybe(fc.boolean()),
   more: maybe(fc.boolean()),
   rcvSettleMode: maybe(fc.integer({ min: 0, max: 1 })),
@@ -59,7 +42,7 @@ test('a transfer in compact or Proton 0.37 widths is read as the generic reader 
         ]);
         const fast = reader.read(bytes, DESCRIPTOR_END);
         assert.ok(fast !== undefined, "a plain transfer is in the fast reader's encodings");
-        const slow = generic(bytes);
+        const slow = genericRead(bytes);
         assert.ok(!(slow instanceof Error));
         assert.deepEqual(fast, slow.value);
         assert.equal(reader.end, slow.end);
@@ -80,7 +63,7 @@ test('a mutated transfer: the fast reader gives up or agrees with the generic re
         const input = bytes.subarray(0, Math.max(DESCRIPTOR_END, bytes.length - cut));
         const fast = reader.read(input, DESCRIPTOR_END);
         if (fast === undefined) return;
-        const slow = generic(input);
+        const slow = genericRead(input);
         assert.ok(!(slow instanceof Error), `generic reader refused what the fast one read: ${String(slow)}`);
         assert.deepEqual(fast, slow.value);
         assert.ok(reader.end <= input.length);
@@ -101,7 +84,7 @@ test('a transfer carrying a delivery state, or a ulong handle, is left to the ge
   // no handle: mandatory, so the generic reader must report it
   const noHandle = Buffer.from([0x00, 0x53, 0x14, 0xc0, 0x02, 0x01, 0x40]);
   assert.equal(reader.read(noHandle, DESCRIPTOR_END), undefined);
-  assert.ok(generic(noHandle) instanceof Error);
+  assert.ok(genericRead(noHandle) instanceof Error);
 });
 
 test('readBody reads a transfer from where the frame body starts, and nothing else', () => {
