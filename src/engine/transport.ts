@@ -131,6 +131,19 @@ const PARTS_HEAD = 1024;
 function takenInParts(size: number, left: number): boolean {
   return size >= PARTS_MIN && left >= PARTS_HEAD;
 }
+
+/**
+ * The flow or disposition whose body starts at `buf[at]` in a frame ending at `end`, read by its fast
+ * reader (flow-codec.ts, disposition-codec.ts) when it is one in a common encoding; else undefined.
+ */
+function readControl(buf: Buffer, at: number, end: number): Flow | Disposition | undefined {
+  if (at + 3 >= end || buf[at] !== Code.described || buf[at + 1] !== Code.smallulong) return undefined;
+  const code = buf[at + 2];
+  if (code === Flow.descriptor) return readFlow(buf, at + 3, end);
+  if (code === Disposition.descriptor) return readDisposition(buf, at + 3, end);
+  return undefined;
+}
+
 /**
  * Room left after the payload of a large transfer with more to come, for the next transfer's bytes: a
  * message a little larger than the peer's frames (a 1 MiB body and its sections in 1 MiB frames) then
@@ -659,45 +672,43 @@ export class Transport {
   /** Handles the whole frame at `buf[pos..pos+size)`. */
   private handleFrameAt(buf: Buffer, pos: number, size: number): void {
     const end = pos + size;
-    const transfer = this.commonTransfer(buf, pos, end);
-    // A transfer goes without a view of its frame made first (one object less per message).
-    if (transfer !== undefined) {
-      return this.handleTransfer(transfer, buf.readUInt16BE(pos + 6), buf.subarray(TRANSFERS.end, end));
+    const at = this.fastBodyAt(buf, pos);
+    if (at >= 0) {
+      const transfer = TRANSFERS.readBody(buf, at, end);
+      // A transfer goes without a view of its frame made first (one object less per message).
+      if (transfer !== undefined) {
+        return this.handleTransfer(transfer, buf.readUInt16BE(pos + 6), buf.subarray(TRANSFERS.end, end));
+      }
+      const control = readControl(buf, at, end);
+      if (control !== undefined) {
+        this.framesInput++;
+        return dispatchFrame(this, this.connection!, buf.readUInt16BE(pos + 6), control, EMPTY_PAYLOAD);
+      }
     }
-    const control = this.commonControl(buf, pos, end);
-    if (control === undefined) return this.handleFrame(buf.subarray(pos, end));
-    this.framesInput++;
-    dispatchFrame(this, this.connection!, buf.readUInt16BE(pos + 6), control, EMPTY_PAYLOAD);
+    this.handleFrame(buf.subarray(pos, end));
   }
 
   /**
-   * The flow or disposition of the whole frame at `buf[pos..end)`, read by its fast reader
-   * (flow-codec.ts, disposition-codec.ts), when it is one in a common encoding on the AMQP layer and
-   * nothing traces frames; undefined for any other frame, which {@link handleFrame} then takes.
+   * Where the body of the frame starting at `buf[pos]` begins, when the fast readers may take it (an AMQP
+   * frame with a valid data offset, on the AMQP layer, a connection bound, nothing tracing frames); -1
+   * otherwise: {@link handleFrame} then takes, checks and traces the frame.
    */
-  private commonControl(buf: Buffer, pos: number, end: number): Flow | Disposition | undefined {
-    if (this.layer !== 'amqp' || this.tracer !== undefined || this.connection === undefined) return undefined;
+  private fastBodyAt(buf: Buffer, pos: number): number {
+    if (this.layer !== 'amqp' || this.tracer !== undefined || this.connection === undefined) return -1;
     const doff = buf[pos + 4]!;
-    if (buf[pos + 5] !== FrameType.amqp || doff < 2) return undefined;
-    const at = pos + doff * 4;
-    if (at + 3 >= end || buf[at] !== Code.described || buf[at + 1] !== Code.smallulong) return undefined;
-    const code = buf[at + 2];
-    if (code === Flow.descriptor) return readFlow(buf, at + 3, end);
-    if (code === Disposition.descriptor) return readDisposition(buf, at + 3, end);
-    return undefined;
+    if (buf[pos + 5] !== FrameType.amqp || doff < 2) return -1;
+    return pos + doff * 4;
   }
 
   /**
    * The transfer of the frame starting at `buf[pos]`, read by the fast reader (its payload then starts at
-   * `TRANSFERS.end`), when that frame is a transfer in a common encoding on the AMQP layer and nothing
-   * traces frames; undefined for any other frame (or a frame of which `buf` holds less than the
-   * performative, up to `end`), which {@link handleFrame} then takes, checks and traces.
+   * `TRANSFERS.end`), when that frame is a transfer in a common encoding the fast readers may take (see
+   * fastBodyAt); undefined for any other frame (or a frame of which `buf` holds less than the
+   * performative, up to `end`).
    */
   private commonTransfer(buf: Buffer, pos: number, end: number): Transfer | undefined {
-    if (this.layer !== 'amqp' || this.tracer !== undefined || this.connection === undefined) return undefined;
-    const doff = buf[pos + 4]!;
-    if (buf[pos + 5] !== FrameType.amqp || doff < 2) return undefined;
-    return TRANSFERS.readBody(buf, pos + doff * 4, end);
+    const at = this.fastBodyAt(buf, pos);
+    return at < 0 ? undefined : TRANSFERS.readBody(buf, at, end);
   }
 
   /**
@@ -887,7 +898,8 @@ export class Transport {
       this.emptyFramesInput++; // an empty frame: a heartbeat
       return;
     }
-    // Transfers in their common encodings were taken by commonTransfer before this (but when traced).
+    // Transfers, flows and dispositions in their common encodings were taken by the fast readers before this
+    // (but when traced, see fastBodyAt).
     const d = new Decoder(frame, {}, bodyStart);
     const body = readValue(d);
     const payload = frame.subarray(d.pos);
