@@ -2,8 +2,8 @@
  * The peer benchmarks through the shared harness (../shared/bench/harness.js): the throughput matrix
  * (100-byte messages, both settle modes), 1 MiB messages, request-response latency and the codec, with
  * proton-ts, rhea and Proton C side by side (and proton-ts-promise, the promise API's sender and
- * request-response client), each configuration run `runs` times. Every result line goes
- * to one JSON-lines file, read back by `report.ts`.
+ * request-response client), each configuration run `runs` times, in rounds (runHarnessRounds). Every
+ * result line goes to one JSON-lines file, read back and merged by `report.ts`.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, statSync } from 'node:fs';
@@ -139,12 +139,31 @@ export function harnessJobs(protonc: boolean, n: number, bigCount: number, rrCou
   return jobs;
 }
 
-/** Runs one job `runs` times through the harness, appending to `out`; false when every run failed. */
-export function runHarnessJob(setup: HarnessSetup, job: HarnessJob, runs: number, out: string): boolean {
-  process.stderr.write(`harness ${job.join(' ')}\n`);
-  const r = spawnSync(process.execPath, [setup.harness, ...job, '--runs', String(runs), '--out', out], {
-    env: setup.env,
-    stdio: ['ignore', 'ignore', 'inherit'],
-  });
-  return r.status === 0;
+/**
+ * Runs every job `runs` times through the harness, in rounds: each round runs each job once (the order
+ * reversed every other round), appending one result line per run to `out` (mergeRuns in report.ts makes
+ * them one per job). The host's slow spells last seconds to minutes: run a job's runs back to back and a
+ * spell can take all of one configuration's runs and none of the one it is compared with, and a ratio
+ * then measures the spell; spread over the sitting, each configuration's runs meet the same host.
+ * Returns the runs that failed, as "harness <job> (round r)".
+ */
+export function runHarnessRounds(
+  setup: HarnessSetup,
+  jobs: readonly HarnessJob[],
+  runs: number,
+  out: string,
+): string[] {
+  const failed: string[] = [];
+  for (let round = 1; round <= runs; round++) {
+    const order = round % 2 === 1 ? jobs : [...jobs].reverse();
+    for (const job of order) {
+      process.stderr.write(`round ${round}/${runs}: harness ${job.join(' ')}\n`);
+      const r = spawnSync(process.execPath, [setup.harness, ...job, '--runs', '1', '--out', out], {
+        env: setup.env,
+        stdio: ['ignore', 'ignore', 'inherit'],
+      });
+      if (r.status !== 0) failed.push(`harness ${job.join(' ')} (round ${round})`);
+    }
+  }
+  return failed;
 }

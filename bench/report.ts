@@ -5,12 +5,13 @@
 import { readFileSync } from 'node:fs';
 import { fmt } from './stats.js';
 
-/** A harness statistic: median, min, max and spread (%) over the good runs. */
+/** A harness statistic: median, min, max and spread (%) over the good runs, and the runs' values. */
 interface Stat {
   median: number | null;
   min?: number;
   max?: number;
   pct?: number | null;
+  values?: (number | null)[];
 }
 
 /** One harness result line (the fields the report reads). */
@@ -41,6 +42,63 @@ export interface HarnessRow {
   encode_ops_s?: Stat;
   decode_ops_s?: Stat;
   encoded_bytes?: number;
+}
+
+/** The fields of a result line that are outcomes of its runs, not part of what was run. */
+const OUTCOMES = new Set(['runs_ok', 'runs_total', 'encoded_bytes', 'when']);
+
+const isStat = (v: unknown): v is Stat =>
+  typeof v === 'object' && v !== null && Array.isArray((v as Stat).values);
+
+/** What was run: the line's plain fields (suite, peers, sizes, mode, pinning, label), outcomes aside. */
+function configKey(row: HarnessRow): string {
+  const fields = Object.entries(row).filter(
+    ([k, v]) => !OUTCOMES.has(k) && (v === null || typeof v !== 'object'),
+  );
+  return JSON.stringify(fields.sort(([a], [b]) => (a < b ? -1 : 1)));
+}
+
+/** A statistic over `values` as the harness computes one: median, min, max, spread to a tenth of a percent. */
+export function statOf(values: (number | null)[]): Stat {
+  const xs = values.filter((x): x is number => typeof x === 'number' && Number.isFinite(x));
+  if (xs.length === 0) return { median: null, values };
+  const sorted = [...xs].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  const median = sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+  const min = sorted[0]!;
+  const max = sorted[sorted.length - 1]!;
+  const pct = median ? Math.round(((max - min) / median) * 1000) / 10 : null;
+  return { median, min, max, pct, values };
+}
+
+/**
+ * One line per configuration from the lines of its runs (a sitting run in rounds writes one line per run,
+ * see runHarnessRounds): their values pooled and the statistics taken again, the run counts summed; the
+ * configurations in the order they first appear.
+ */
+export function mergeRuns(rows: readonly HarnessRow[]): HarnessRow[] {
+  const merged = new Map<string, HarnessRow>();
+  for (const row of rows) {
+    const key = configKey(row);
+    const into = merged.get(key);
+    if (into === undefined) {
+      merged.set(key, structuredClone(row));
+      continue;
+    }
+    into.runs_ok += row.runs_ok;
+    into.runs_total += row.runs_total;
+    const target = into as unknown as Record<string, unknown>;
+    for (const [k, v] of Object.entries(row)) {
+      if (!isStat(v)) continue;
+      const had = target[k];
+      target[k] = { median: null, values: [...(isStat(had) ? had.values! : []), ...v.values!] };
+    }
+  }
+  for (const row of merged.values()) {
+    const r = row as unknown as Record<string, unknown>;
+    for (const [k, v] of Object.entries(r)) if (isStat(v)) r[k] = statOf(v.values!);
+  }
+  return [...merged.values()];
 }
 
 export function readRows(file: string): HarnessRow[] {

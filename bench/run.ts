@@ -16,7 +16,7 @@ import { fileURLToPath } from 'node:url';
 import { brokerSuite, brokerTargets } from './broker-suite.js';
 import { type Bar, barChart } from './chart.js';
 import { codecSuite } from './codec-suite.js';
-import { harnessJobs, runHarnessJob, setUpHarness } from './harness-suites.js';
+import { harnessJobs, runHarnessRounds, setUpHarness } from './harness-suites.js';
 import { ownPeerSuite } from './own-suite.js';
 import {
   codecTable,
@@ -25,6 +25,7 @@ import {
   goalsTable,
   type HarnessRow,
   latencyTable,
+  mergeRuns,
   rate,
   readRows,
   throughputTable,
@@ -96,10 +97,8 @@ if ((suites.has('peers') || suites.has('memory')) && harnessThere) {
       ],
     );
   }
-  for (const job of jobs) {
-    if (!runHarnessJob(setup, job, runs, out)) notes.push(`failed: harness ${job.join(' ')}`);
-  }
-  if (existsSync(out)) rows = readRows(out);
+  for (const f of runHarnessRounds(setup, jobs, runs, out)) notes.push(`failed: ${f}`);
+  if (existsSync(out)) rows = mergeRuns(readRows(out));
   notes.push(`harness results: ${out}`);
 } else if (suites.has('peers') || suites.has('memory')) {
   notes.push(
@@ -121,7 +120,7 @@ if (rows.length > 0) {
   sections.set(
     'peers',
     [
-      `Measured ${machine}; ${runs} runs per configuration, medians (spread = (max − min) / median).`,
+      `Measured ${machine}; ${runs} runs per configuration, in rounds (each round runs every configuration once), medians (spread = (max − min) / median).`,
       '',
       '### Throughput (100-byte messages; 1 MiB messages with credit 10)',
       '',
