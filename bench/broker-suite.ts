@@ -211,42 +211,60 @@ async function brokerRun(
   return msgs / ((last - first) / 1000);
 }
 
-/** Runs every target at 1×1 and 4×4, `runs` times each; returns the markdown table and the rates. */
+/**
+ * Runs every target at 1×1 and 4×4, `runs` times each, in rounds: the brokers are started together and
+ * each round runs each of them once at each size (the order reversed every other round), so that a slow
+ * spell of the host falls on all the brokers alike (see runHarnessRounds); a broker is started once, as
+ * one is in use, not cold for every run. Returns the markdown table and the median rates.
+ */
 export async function brokerSuite(
   dir: string,
   targets: readonly BrokerTarget[],
   total: number,
   runs: number,
 ): Promise<{ table: string; rates: Map<string, number> }> {
+  const measured = new Map<string, number[]>();
+  const startFailures = new Map<string, string>();
+  const running: { target: BrokerTarget; port: number; stop(): Promise<void> }[] = [];
+  try {
+    for (const t of targets) {
+      try {
+        running.push({ target: t, ...(await t.start()) });
+      } catch (e) {
+        startFailures.set(t.name, (e as Error).message);
+      }
+    }
+    for (let round = 1; round <= runs; round++) {
+      const order = round % 2 === 1 ? running : [...running].reverse();
+      for (const { target: t, port } of order) {
+        for (const p of [1, 4]) {
+          const r = await brokerRun(dir, port, t.address, p, total);
+          process.stderr.write(`broker ${t.name} ${p}x${p} round ${round}/${runs}: ${fmt(r)} msg/s\n`);
+          const key = `${t.name} ${p}x${p}`;
+          measured.set(key, [...(measured.get(key) ?? []), r]);
+        }
+      }
+    }
+  } finally {
+    for (const r of running) await r.stop();
+  }
   const rows = [
     '| broker | producers × consumers | msgs/s (median) | min–max | spread | runs |',
     '| --- | ---: | ---: | ---: | ---: | ---: |',
   ];
   const rates = new Map<string, number>();
   for (const t of targets) {
-    let started: { port: number; stop(): Promise<void> };
-    try {
-      started = await t.start();
-    } catch (e) {
-      rows.push(`| ${t.name} | - | failed to start: ${(e as Error).message} | | | |`);
+    const failure = startFailures.get(t.name);
+    if (failure !== undefined) {
+      rows.push(`| ${t.name} | - | failed to start: ${failure} | | | |`);
       continue;
     }
-    try {
-      for (const p of [1, 4]) {
-        const xs: number[] = [];
-        for (let i = 0; i < runs; i++) {
-          const r = await brokerRun(dir, started.port, t.address, p, total);
-          process.stderr.write(`broker ${t.name} ${p}x${p} run ${i + 1}: ${fmt(r)} msg/s\n`);
-          xs.push(r);
-        }
-        const ok = xs.filter((x) => Number.isFinite(x));
-        rates.set(`${t.name} ${p}x${p}`, median(ok));
-        rows.push(
-          `| ${t.name} | ${p} × ${p} | ${fmt(median(ok))} | ${ok.length ? `${fmt(Math.min(...ok))}–${fmt(Math.max(...ok))}` : '-'} | ${spreadPct(ok)} | ${ok.length}/${runs} |`,
-        );
-      }
-    } finally {
-      await started.stop();
+    for (const p of [1, 4]) {
+      const ok = (measured.get(`${t.name} ${p}x${p}`) ?? []).filter((x) => Number.isFinite(x));
+      rates.set(`${t.name} ${p}x${p}`, median(ok));
+      rows.push(
+        `| ${t.name} | ${p} × ${p} | ${fmt(median(ok))} | ${ok.length ? `${fmt(Math.min(...ok))}–${fmt(Math.max(...ok))}` : '-'} | ${spreadPct(ok)} | ${ok.length}/${runs} |`,
+      );
     }
   }
   return { table: rows.join('\n'), rates };

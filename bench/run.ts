@@ -216,7 +216,7 @@ if (suites.has('broker')) {
   sections.set(
     'broker',
     [
-      `Measured ${machine}; ${fmtN(brokerN)} messages of 100 bytes per run, at-least-once, ${runs} runs.`,
+      `Measured ${machine}; ${fmtN(brokerN)} messages of 100 bytes per run, at-least-once, ${runs} runs in rounds (the brokers started together, each round running each broker once).`,
       '',
       b.table,
     ].join('\n'),
