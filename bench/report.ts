@@ -73,8 +73,8 @@ export function statOf(values: (number | null)[]): Stat {
 
 /**
  * One line per configuration from the lines of its runs (a sitting run in rounds writes one line per run,
- * see runHarnessRounds): their values pooled and the statistics taken again, the run counts summed; the
- * configurations in the order they first appear.
+ * see runHarnessRounds): their values pooled and the statistics taken again, the run counts summed, the
+ * records of the runs joined; the configurations in the order they first appear.
  */
 export function mergeRuns(rows: readonly HarnessRow[]): HarnessRow[] {
   const merged = new Map<string, HarnessRow>();
@@ -89,9 +89,11 @@ export function mergeRuns(rows: readonly HarnessRow[]): HarnessRow[] {
     into.runs_total += row.runs_total;
     const target = into as unknown as Record<string, unknown>;
     for (const [k, v] of Object.entries(row)) {
-      if (!isStat(v)) continue;
       const had = target[k];
-      target[k] = { median: null, values: [...(isStat(had) ? had.values! : []), ...v.values!] };
+      if (isStat(v))
+        target[k] = { median: null, values: [...(isStat(had) ? had.values! : []), ...v.values!] };
+      // The harness's record of each run (`runs`): all of them, in order.
+      else if (Array.isArray(v)) target[k] = [...(Array.isArray(had) ? had : []), ...v];
     }
   }
   for (const row of merged.values()) {

@@ -25,6 +25,7 @@ function throughputRun(
     runs_total: 1,
     rate: one(msgs),
     recv_cpu_s: one(msgs === null ? null : 1),
+    runs: [{ n: msgs }],
     // Each run has its own time: an outcome, not part of the configuration.
     when: `2026-11-23T03:${String(runNumber++ % 60).padStart(2, '0')}:00Z`,
   } as HarnessRow;
@@ -58,6 +59,12 @@ describe('bench report: merging the runs of a sitting in rounds', () => {
     assert.equal(b.runs_ok, 2);
     assert.equal(b.runs_total, 3);
     assert.equal(rate(merged, 'a', 'a', 100), 200);
+    const records = (merged[0] as unknown as { runs: { n: number }[] }).runs;
+    assert.deepEqual(
+      records.map((x) => x.n),
+      [100, 300, 200],
+      "every run's record, in order",
+    );
   });
 
   it('keeps apart configurations that differ in any field of what was run', () => {
