@@ -3,7 +3,7 @@
  * min–max, spread, CPU, peak RSS) and the goals of issue 7 as ratios measured in the same sitting.
  */
 import { readFileSync } from 'node:fs';
-import { fmt } from './stats.js';
+import { fmt, median } from './stats.js';
 
 /** A harness statistic: median, min, max and spread (%) over the good runs, and the runs' values. */
 interface Stat {
@@ -62,13 +62,11 @@ function configKey(row: HarnessRow): string {
 export function statOf(values: (number | null)[]): Stat {
   const xs = values.filter((x): x is number => typeof x === 'number' && Number.isFinite(x));
   if (xs.length === 0) return { median: null, values };
-  const sorted = [...xs].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  const median = sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
-  const min = sorted[0]!;
-  const max = sorted[sorted.length - 1]!;
-  const pct = median ? Math.round(((max - min) / median) * 1000) / 10 : null;
-  return { median, min, max, pct, values };
+  const mid = median(xs);
+  const min = Math.min(...xs);
+  const max = Math.max(...xs);
+  const pct = mid ? Math.round(((max - min) / mid) * 1000) / 10 : null;
+  return { median: mid, min, max, pct, values };
 }
 
 /**
